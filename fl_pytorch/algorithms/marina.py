@@ -1,0 +1,70 @@
+"""MARINA (Gorbunov et al., 2021, "MARINA: Faster Non-Convex Distributed Learning with
+Compression"), full participation.
+
+Paper Algorithm 1: a coin c_k ~ Bernoulli(p), shared by all clients (drawn by the server in
+CLIENT_STATE and broadcast as a 1-bit flag; the first round is always a full one so g^0 = grad f(x^0)):
+* LOCAL_STATE: if c_k send ``g_i(x)`` uncompressed, else ``C(g_i(x) - g_i(x_prev))``; the client
+  stores ``g_i(x)`` for the next round (line 8);
+* SERVER_GRADIENT: ``mean`` if c_k else ``g_prev + mean`` (line 9); SERVER_OPT ``x - lr_g G``
+  (line 4 of the next iteration); SERVER_GLOBAL_STATE keeps G as g_prev.
+``p`` defaults to ``1 / (omega + 1)``.
+"""
+
+import torch
+
+from ..core.algorithm import Algorithm
+from ..core.algorithm_options import AlgoOption
+from .registry import register_algorithm
+
+
+def _probability(v: str) -> float:
+    value = float(v)
+    if not 0 < value <= 1:
+        raise ValueError("p must be in (0, 1]")
+    return value
+
+
+def sync_probability(options, compressor, d):
+    p = options["p"]
+    return 1.0 / (compressor.omega(d) + 1.0) if p is None else p
+
+
+def init_server(x0, ctx):
+    return {"g": torch.zeros_like(x0)}
+
+
+def init_client(client_id, x0):
+    return {"g_prev": torch.zeros_like(x0)}
+
+
+def draw_coin(h, ctx):
+    p = sync_probability(ctx.options, ctx.uplink, ctx.dim)
+    coin = torch.rand((), generator=ctx.generator, dtype=torch.float64).item() < p
+    return {"full": ctx.round == 0 or coin}
+
+
+def send_gradient_or_difference(ctx, x, y):
+    g = ctx.grad(x)
+    ctx.new_state["g_prev"] = g
+    if ctx.broadcast["full"]:
+        return {"m": ctx.send(g)}
+    return {"m": ctx.compress(g - ctx.state["g_prev"])}
+
+
+def estimator(agg, h, ctx):
+    return agg["m"] if ctx.broadcast["full"] else h["g"] + agg["m"]
+
+
+def keep_estimator(agg, h, ctx):
+    return {"g": ctx.direction}
+
+
+MARINA = register_algorithm(Algorithm(
+    name="marina", summary="compressed gradient differences with rare full synchronizations",
+    paper="Gorbunov et al., ICML 2021", local_steps=False,
+    options={"p": AlgoOption(_probability, None,
+                             "probability of a full-gradient round (default 1/(omega+1))")},
+    init_server_state=init_server, init_client_state=init_client, client_state=draw_coin,
+    local_state=send_gradient_or_difference, server_gradient=estimator,
+    server_global_state=keep_estimator,
+))

@@ -1,0 +1,72 @@
+"""The public API shared by the command line and the GUI.
+
+``run(config)`` builds the simulation, runs it, writes the result file atomically (also when the
+run is stopped, interrupted or fails) and returns the result dict. ``start(config)`` returns a
+handle whose ``stop()`` may be called from another thread (the GUI's Stop button).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from .config import Config
+from .core.callbacks import Callback, CallbackList, RunInfo
+from .core.engine import Engine
+from .core.simulation import build_simulation
+
+
+def default_out_path(config: Config) -> Path:
+    """``--out`` or ``results/<algorithm>_<run-id or time stamp>.bin``."""
+    if config.out:
+        return Path(config.out)
+    stamp = config.run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    return Path("results") / f"{config.algorithm}_{stamp}.bin"
+
+
+class ResultWriter(Callback):
+    """Writes the result file at the end of the run, whatever its status."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def on_run_end(self, info: RunInfo, result: dict[str, Any]) -> None:
+        from .results import save_result, to_plain
+        save_result(to_plain(result), self.path)
+
+
+class RunHandle:
+    """A configured run: ``run()`` executes it in the calling thread; ``stop()`` from any."""
+
+    def __init__(self, config: Config, callbacks: Sequence[Callback] = (),
+                 out: Optional[str | Path] = None, executor: Any = None,
+                 stop_event: Optional[threading.Event] = None):
+        self.config = config
+        self.out_path = Path(out) if out else default_out_path(config)
+        sim = build_simulation(config)
+        self.engine = Engine(sim, CallbackList([*callbacks, ResultWriter(self.out_path)]),
+                             executor, stop_event)
+        self.result: Optional[dict[str, Any]] = None
+
+    def run(self) -> dict[str, Any]:
+        self.result = self.engine.run()
+        return self.result
+
+    def stop(self) -> None:
+        self.engine.stop()
+
+
+def prepare(config: Config, callbacks: Sequence[Callback] = (),
+            out: Optional[str | Path] = None, stop_event: Optional[threading.Event] = None
+            ) -> RunHandle:
+    """Validate and build a run (raises ConfigError on bad input) without starting it."""
+    return RunHandle(config, callbacks, out, stop_event=stop_event)
+
+
+def run(config: Config, callbacks: Sequence[Callback] = (),
+        out: Optional[str | Path] = None, stop_event: Optional[threading.Event] = None
+        ) -> dict[str, Any]:
+    """Run ``config`` to the end (or until ``stop_event`` is set) and return the result dict."""
+    return prepare(config, callbacks, out, stop_event).run()

@@ -1,0 +1,132 @@
+"""Command line: ``run.sh [OPTIONS]`` runs a simulation; ``run.sh results ...`` reads results.
+
+The parser is generated from :data:`fl_pytorch.config.OPTIONS`, so every option of the config
+object is a flag with the original tool's spelling. Bad input prints one ``error:`` line and
+exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import sys
+from typing import Optional, Sequence
+
+from .config import GROUPS, OPTIONS, Config, coerce
+from .errors import ConfigError
+
+EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, no usage dump
+        raise ConfigError(message)
+
+
+def _typed(name: str):
+    def convert(text: str):
+        return coerce(name, text)
+    convert.__name__ = type(OPTIONS[name].default).__name__
+    return convert
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The simulation parser: one argument group per option group."""
+    parser = _Parser(prog="run.sh", description="FL_PyTorch: federated learning optimization "
+                     "simulator. Options are grouped as in the paper; subcommands: "
+                     "'results' (show/csv/json/plot result files).",
+                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--config", metavar="FILE",
+                        help="JSON file of options (field names); flags override it")
+    parser.add_argument("--save-config", metavar="FILE",
+                        help="write the resulting options to this JSON file and exit")
+    parser.add_argument("--help-algorithm", metavar="NAME",
+                        help="describe an algorithm and its --algorithm-options keys, then exit")
+    parser.add_argument("--show-command-line", action="store_true",
+                        help="print the command line of the resulting options and exit")
+    groups = {key: parser.add_argument_group(title) for key, title in GROUPS.items()}
+    for name, f in OPTIONS.items():
+        meta = f.metadata
+        kwargs = dict(dest=name, default=argparse.SUPPRESS, help=meta["help"])
+        if isinstance(f.default, bool):
+            kwargs["action"] = "store_true"
+        else:
+            kwargs.update(type=_typed(name), metavar=meta["metavar"] or name.upper())
+            static = meta["choices"]
+            if isinstance(static, list):
+                kwargs["metavar"] = "{" + ",".join(static) + "}"
+        groups[meta["group"]].add_argument(*meta["flags"], **kwargs)
+    return parser
+
+
+def parse_config(argv: Sequence[str]) -> tuple[Config, argparse.Namespace]:
+    """Parse simulation arguments into a validated Config (JSON file first, flags on top)."""
+    args = build_parser().parse_args(list(argv))
+    base = Config.load_json(args.config) if args.config else Config()
+    overrides = {n: getattr(args, n) for n in OPTIONS if hasattr(args, n)}
+    config = dataclasses.replace(base, **overrides)
+    if not args.help_algorithm:
+        config.validate()
+    return config, args
+
+
+def _describe_algorithm(name: str) -> str:
+    from .core.algorithm_options import describe_options
+    from .registries import ALGORITHMS
+    alg = ALGORITHMS.get(name)
+    return f"{alg.name}: {alg.summary} ({alg.paper})\n--algorithm-options keys:\n" \
+        f"{describe_options(alg)}"
+
+
+def _print_summary(result: dict, path: str, metric: str) -> None:
+    rounds = len(result["metrics"]["round"]) - 1
+    values = [v for v in result["metrics"].get(metric, []) if not math.isnan(v)]
+    headline = f", {metric} = {values[-1]:.6g}" if values else ""
+    print(f"{result['status']}: {rounds} rounds{headline}; results in {path}")
+
+
+def run_simulation(argv: Sequence[str]) -> int:
+    """Entry point of a simulation run; returns the exit status."""
+    from . import api
+    from .utils.logging_setup import LogCallback, configure_logging
+    from .utils.progress import ProgressBar
+    config, args = parse_config(argv)
+    if args.help_algorithm:
+        print(_describe_algorithm(args.help_algorithm))
+        return 0
+    if args.save_config:
+        config.save_json(args.save_config)
+        return 0
+    if args.show_command_line:
+        from .cli_line import command_line
+        print(command_line(config))
+        return 0
+    configure_logging("WARNING" if config.quiet else config.loglevel, config.logfile)
+    handle = api.prepare(config, [LogCallback(), ProgressBar(None if not config.quiet else False)])
+    result = handle.run()
+    if not config.quiet:
+        _print_summary(result, str(handle.out_path), config.metric)
+    if result["status"] == "failed":
+        print(f"error: {result['error']}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_INTERRUPTED if result["status"] == "interrupted" else 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """``python -m fl_pytorch``: dispatch to the results tools or run a simulation."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] == "results":
+            from .results.cli import add_results_parser, run_results_command
+            parser = _Parser(prog="run.sh")
+            add_results_parser(parser.add_subparsers(dest="command", required=True))
+            return run_results_command(parser.parse_args(argv))
+        return run_simulation(argv)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

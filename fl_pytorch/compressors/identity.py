@@ -1,0 +1,27 @@
+"""Identity compressor ``ident``: sends x as is. omega = 0; bits = d * b (b = bits per value)."""
+
+from __future__ import annotations
+
+import torch
+
+from .base import Compressed, Compressor, value_bits
+from .spec import register_compressor
+
+
+class Identity(Compressor):
+    """C(x) = x."""
+
+    unbiased = True
+
+    def compress(self, x: torch.Tensor, generator: torch.Generator) -> Compressed:
+        return Compressed(x, x.numel() * value_bits(x))
+
+    def omega(self, d: int) -> float:
+        return 0.0
+
+
+@register_compressor("ident", "ident")
+def _build(args: list[str]) -> Identity:
+    if args:
+        raise ValueError("ident takes no arguments")
+    return Identity()

@@ -1,0 +1,332 @@
+"""The one typed configuration object.
+
+Every option has a default, help text, a group (the paper's grouping), optional valid choices and a
+check. The command line (``cli.py``), the JSON files and the GUI are all generated from / checked
+against :data:`OPTIONS`, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from .errors import ConfigError
+
+GROUPS = {
+    "server": "Server optimizer",
+    "local": "Local optimizer",
+    "data": "Model and data",
+    "system": "System setup",
+}
+
+
+def _opt(default: Any, flags: Sequence[str], help: str, group: str,
+         choices: Optional[Callable[[], list[str]] | list[str]] = None,
+         check: Optional[Callable[[Any], Optional[str]]] = None, metavar: str | None = None):
+    """Declare one option; ``check(value)`` returns an error text (valid choices included) or None."""
+    return field(default=default, metadata=dict(flags=tuple(flags), help=help, group=group,
+                                                choices=choices, check=check, metavar=metavar))
+
+
+def _positive(v: float) -> Optional[str]:
+    return None if v > 0 else "must be > 0"
+
+
+def _non_negative(v: float) -> Optional[str]:
+    return None if v >= 0 else "must be >= 0"
+
+
+def _at_least_one(v: int) -> Optional[str]:
+    return None if v >= 1 else "must be an integer >= 1"
+
+
+def _probability(v: float) -> Optional[str]:
+    return None if 0 < v <= 1 else "must be a probability in (0, 1]"
+
+
+def _lazy(registry_path: str) -> Callable[[], list[str]]:
+    """Choices read from a registry at validation time (avoids import cycles)."""
+    def names() -> list[str]:
+        from . import registries
+        return getattr(registries, registry_path).names()
+    return names
+
+
+def _check_compressor(spec: str) -> Optional[str]:
+    from .compressors import parse_compressor
+    try:
+        parse_compressor(spec)
+    except ConfigError as e:
+        return str(e).split(": ", 1)[-1]
+    return None
+
+
+def _check_extra_track(value: str) -> Optional[str]:
+    from .core.metrics import EXTRA_METRICS
+    bad = [m for m in _split(value) if m not in EXTRA_METRICS]
+    return f"unknown metric {bad[0]!r}; valid: {', '.join(EXTRA_METRICS)}" if bad else None
+
+
+def _check_devices(value: str) -> Optional[str]:
+    from .utils.devices import parse_devices
+    try:
+        parse_devices(value)
+    except ConfigError as e:
+        return str(e).split(": ", 1)[-1]
+    return None
+
+
+def _split(value: str) -> list[str]:
+    return [p.strip() for p in value.split(",") if p.strip()]
+
+
+LR_SCHEDULES = ["static", "cosine", "step"]
+OPTIMISERS = ["sgd", "momentum", "adam", "rmsprop", "adagrad"]
+
+
+@dataclass
+class Config:
+    """All options of one simulation. Field order is the order of ``--help``."""
+
+    # --- server optimizer ---
+    rounds: int = _opt(10, ["--rounds"], "number of communication rounds", "server",
+                       check=_at_least_one)
+    client_sampling_type: str = _opt(
+        "uniform", ["--client-sampling-type"],
+        "client sampling: uniform (k clients without replacement), poisson (each client with "
+        "probability p), full (every client every round)", "server",
+        choices=["uniform", "poisson", "full"])
+    num_clients_per_round: int = _opt(10, ["--num-clients-per-round"],
+                                      "clients per round for uniform sampling", "server",
+                                      check=_at_least_one)
+    client_sampling_poisson: float = _opt(0.5, ["--client-sampling-poisson"],
+                                          "participation probability p for poisson sampling",
+                                          "server", check=_probability)
+    global_lr: float = _opt(1.0, ["--global-lr"], "server learning rate (step size)", "server",
+                            check=_positive)
+    global_lr_type: str = _opt("static", ["--global-lr-type"],
+                               "server learning-rate schedule over rounds: static, cosine "
+                               "(to 0 at the last round), step (x0.1 at 50%% and 75%% of rounds)",
+                               "server", choices=LR_SCHEDULES)
+    global_optimiser: str = _opt("sgd", ["--global-optimiser", "--global-optimizer"],
+                                 "server optimizer applied to the aggregated direction "
+                                 "(torch.optim)", "server", choices=OPTIMISERS)
+    global_momentum: float = _opt(0.9, ["--global-momentum"],
+                                  "momentum of the 'momentum' server optimizer", "server",
+                                  check=_non_negative)
+    global_weight_decay: float = _opt(0.0, ["--global-weight-decay"],
+                                      "server optimizer weight decay", "server",
+                                      check=_non_negative)
+    algorithm: str = _opt("fedavg", ["--algorithm"], "federated optimization algorithm", "server",
+                          choices=_lazy("ALGORITHMS"))
+    algorithm_options: str = _opt(
+        "", ["--algorithm-options"],
+        "algorithm options as key:value,key,... e.g. internal_sgd:full-gradient or "
+        "internal_sgd:sgd-nice,tau:10%% or mu_prox:0.1 (run --help-algorithm NAME for each "
+        "algorithm's keys)", "server", metavar="OPTS")
+    client_compressor: str = _opt(
+        "ident", ["--client-compressor"],
+        "uplink compressor spec: ident, bernulli:p, randk:k or randk:P%%, natural, "
+        "std.dithering:s[:p], nat.dithering:s[:p]", "server", check=_check_compressor,
+        metavar="SPEC")
+
+    # --- local optimizer ---
+    run_local_steps: bool = _opt(False, ["--run-local-steps"],
+                                 "-li counts local steps instead of local epochs", "local")
+    number_of_local_iters: int = _opt(1, ["-li", "--number-of-local-iters"],
+                                      "local epochs (or steps with --run-local-steps) per round",
+                                      "local", check=_at_least_one)
+    batch_size: int = _opt(32, ["-b", "--batch-size"],
+                           "minibatch size of the 'sgd' local gradient estimator", "local",
+                           check=_at_least_one)
+    local_lr: float = _opt(0.1, ["--local-lr"], "client learning rate", "local", check=_positive)
+    local_lr_type: str = _opt("static", ["--local-lr-type"],
+                              "client learning-rate schedule over rounds (as --global-lr-type)",
+                              "local", choices=LR_SCHEDULES)
+    local_optimiser: str = _opt("sgd", ["--local-optimiser", "--local-optimizer"],
+                                "client optimizer (torch.optim; state reset every round)",
+                                "local", choices=OPTIMISERS)
+    local_momentum: float = _opt(0.9, ["--local-momentum"],
+                                 "momentum of the 'momentum' client optimizer", "local",
+                                 check=_non_negative)
+    local_weight_decay: float = _opt(0.0, ["--local-weight-decay"],
+                                     "client optimizer weight decay", "local",
+                                     check=_non_negative)
+
+    # --- model and data ---
+    dataset: str = _opt("generated_for_quadratic_minimization", ["--dataset"],
+                        "federated dataset", "data", choices=_lazy("DATASETS"))
+    dataset_generation_spec: str = _opt(
+        "", ["--dataset-generation-spec"],
+        "generator parameters of synthetic datasets, key:value,... e.g. "
+        "clients:10,samples_per_client:100,variables:20,homogeneous:0,l:2,mu:1", "data",
+        metavar="SPEC")
+    model: str = _opt("linear", ["--model"], "model", "data", choices=_lazy("MODELS"))
+    loss: str = _opt("mse", ["--loss"], "loss function", "data", choices=_lazy("LOSSES"))
+    metric: str = _opt("loss", ["--metric"],
+                       "headline metric shown in the progress bar and the final summary", "data",
+                       choices=["loss", "dist_to_solution", "full_gradient_norm_train"])
+    global_regulizer: str = _opt("none", ["--global-regulizer", "--global-regularizer"],
+                                 "regularizer added to every client's loss", "data",
+                                 choices=_lazy("REGULARIZERS"))
+    global_regulizer_alpha: float = _opt(0.0, ["--global-regulizer-alpha",
+                                               "--global-regularizer-alpha"],
+                                         "regularizer strength alpha", "data",
+                                         check=_non_negative)
+    client_weights: str = _opt("uniform", ["--client-weights"],
+                               "weights w_i of f = sum_i w_i f_i: uniform (1/n) or data-size "
+                               "(n_i / N)", "data", choices=["uniform", "data-size"])
+
+    # --- system setup ---
+    gpu: str = _opt("-1", ["--gpu"], "comma-separated device ids, -1 = CPU (e.g. 0,1,-1)",
+                    "system", check=_check_devices, metavar="IDS")
+    compute_type: str = _opt("fp32", ["--compute-type"], "floating-point type of the simulation",
+                             "system", choices=["fp32", "fp64"])
+    manual_init_seed: int = _opt(123, ["--manual-init-seed"],
+                                 "seed of the model initialization", "system")
+    manual_runtime_seed: int = _opt(456, ["--manual-runtime-seed"],
+                                    "seed of client sampling, minibatches and compressors",
+                                    "system")
+    deterministic: bool = _opt(False, ["--deterministic"],
+                               "also make PyTorch use deterministic algorithms", "system")
+    eval_every: int = _opt(1, ["--eval-every"], "evaluate metrics every N rounds (and at the end)",
+                           "system", check=_at_least_one)
+    extra_track: str = _opt("", ["--extra-track"],
+                            "extra (costly) metrics, comma-separated: full_gradient_norm_train, "
+                            "full_objective_value_train", "system", check=_check_extra_track,
+                            metavar="METRICS")
+    group_name: str = _opt("", ["--group-name"],
+                           "group label (runs of one group, e.g. seeds, plot as mean +- std)",
+                           "system")
+    comment: str = _opt("", ["--comment"], "free-text comment stored with the results", "system")
+    run_id: str = _opt("", ["--run-id"], "run identifier (default: time stamp)", "system")
+    out: str = _opt("", ["--out"], "result file (default: results/<algorithm>_<run-id>.bin)",
+                    "system", metavar="FILE")
+    loglevel: str = _opt("INFO", ["--loglevel"], "log level", "system",
+                         choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    logfile: str = _opt("", ["--logfile"], "also write the log to this file", "system",
+                        metavar="FILE")
+    quiet: bool = _opt(False, ["--quiet"], "no progress bar or summary on the terminal", "system")
+
+    # ------------------------------------------------------------------ validation
+    def field_errors(self) -> dict[str, str]:
+        """Every invalid option mapped to its message (used by the GUI to flag fields)."""
+        errors: dict[str, str] = {}
+        for f in dataclasses.fields(self):
+            msg = check_value(f.name, getattr(self, f.name))
+            if msg:
+                errors[f.name] = msg
+        if not errors:
+            errors.update(self._cross_errors())
+        return errors
+
+    def _cross_errors(self) -> dict[str, str]:
+        from .core.algorithm_options import AlgorithmOptionsError, parse_algorithm_options
+        from .registries import ALGORITHMS
+        try:
+            parse_algorithm_options(ALGORITHMS.get(self.algorithm), self.algorithm_options)
+        except AlgorithmOptionsError as e:
+            return {"algorithm_options": str(e)}
+        return {}
+
+    def validate(self) -> "Config":
+        """Raise one ConfigError for the first invalid option; return self when all is well."""
+        errors = self.field_errors()
+        if errors:
+            raise ConfigError(next(iter(errors.values())))
+        return self
+
+    # ------------------------------------------------------------------ conversions
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Config":
+        """Build from a dict of field names; unknown keys are an error listing the valid ones."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = [k for k in data if k not in known]
+        if unknown:
+            raise ConfigError(f"config: unknown option {unknown[0]!r}; valid: {', '.join(known)}")
+        values = {k: coerce(k, v) for k, v in data.items()}
+        return cls(**values)
+
+    def save_json(self, path: str | Path) -> None:
+        from .utils.atomic import atomic_write_bytes
+        atomic_write_bytes(path, json.dumps(self.to_dict(), indent=2).encode())
+
+    @classmethod
+    def load_json(cls, path: str | Path) -> "Config":
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as e:
+            raise ConfigError(f"--config: cannot read {str(path)!r}: {e}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"--config: {str(path)!r} must hold a JSON object of options")
+        return cls.from_dict(data)
+
+    def to_argv(self) -> list[str]:
+        """The command-line arguments that reproduce this config (non-default options only)."""
+        argv: list[str] = []
+        default = Config()
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value == getattr(default, f.name):
+                continue
+            flag = primary_flag(f)
+            if isinstance(value, bool):
+                argv.append(flag)
+            else:
+                argv += [flag, str(value)]
+        return argv
+
+    def replace(self, **changes: Any) -> "Config":
+        return dataclasses.replace(self, **changes)
+
+
+OPTIONS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(Config)}
+
+
+def primary_flag(f: dataclasses.Field) -> str:
+    """The first long flag of an option (the original tool's spelling)."""
+    return next(fl for fl in f.metadata["flags"] if fl.startswith("--"))
+
+
+def choices_of(name: str) -> Optional[list[str]]:
+    """Valid choices of option ``name`` (None when free-form)."""
+    choices = OPTIONS[name].metadata["choices"]
+    return choices() if callable(choices) else choices
+
+
+def coerce(name: str, value: Any) -> Any:
+    """Convert a JSON/GUI value to the option's type, or raise a ConfigError naming the option."""
+    f = OPTIONS[name]
+    kind = type(f.default)
+    flag = primary_flag(f)
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{flag}: invalid value {value!r}; expected true or false")
+    try:
+        if kind is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{flag}: invalid value {value!r}; expected {kind.__name__}") from None
+
+
+def check_value(name: str, value: Any) -> Optional[str]:
+    """The error message for ``value`` of option ``name`` (flag, value, valid choices), or None."""
+    f = OPTIONS[name]
+    flag = primary_flag(f)
+    choices = choices_of(name)
+    if choices is not None and value not in choices:
+        close = difflib.get_close_matches(str(value), choices, n=1)
+        hint = f" did you mean {close[0]!r}?" if close else ""
+        return f"{flag}: invalid value {value!r};{hint} valid choices: {', '.join(choices)}"
+    check = f.metadata["check"]
+    msg = check(value) if check else None
+    return f"{flag}: invalid value {value!r}; {msg}" if msg else None

@@ -1,0 +1,1 @@
+"""The simulation core: round loop, sampling, aggregation, client-state store, metrics."""

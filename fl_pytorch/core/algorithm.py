@@ -1,0 +1,103 @@
+"""The algorithm record: the eight hooks of generalized FedAvg (paper, Algorithm 1).
+
+An algorithm is a frozen record of plain functions. A variant is FedAvg with some hooks replaced
+(``dataclasses.replace(FEDAVG, name=..., local_gradient=...)``), never a subclass chain::
+
+    H = INIT_SERVER_STATE(x0)
+    for t in rounds:
+        S = sample clients;  s = CLIENT_STATE(H)
+        for i in S:                                   # executor: any order, any thread
+            y = x
+            for k in range(K):  g = LOCAL_GRADIENT(y);  y = CLIENT_OPT(y, g, k)
+            U_i = LOCAL_STATE(x, y)                   # message, compressed; bits counted
+        A = weighted mean of U_i over S              # client-id order
+        G = SERVER_GRADIENT(A, H);  x = SERVER_OPT(x, G);  H = SERVER_GLOBAL_STATE(A, H)
+
+Algorithms with ``local_steps=False`` (DCGD, DIANA, MARINA: gradient methods) run no local loop;
+their LOCAL_STATE builds the message at ``x`` itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+
+from .algorithm_options import AlgoOption
+from .context import ClientContext, ServerContext
+
+Tensor = torch.Tensor
+State = dict[str, Tensor]
+
+
+def no_state(x0: Tensor, ctx: ServerContext) -> State:
+    """INIT_SERVER_STATE / SERVER_GLOBAL_STATE that keeps nothing."""
+    return {}
+
+
+def no_client_state(client_id: int, x0: Tensor) -> State:
+    return {}
+
+
+def broadcast_nothing(h: State, ctx: ServerContext) -> State:
+    """CLIENT_STATE: the server sends only the model."""
+    return {}
+
+
+def plain_gradient(ctx: ClientContext, y: Tensor) -> Tensor:
+    """LOCAL_GRADIENT: the configured stochastic gradient of f_i at y."""
+    return ctx.grad(y)
+
+
+def optimizer_step(ctx: ClientContext, y: Tensor, g: Tensor, k: int) -> Tensor:
+    """CLIENT_OPT: one step of the configured local torch.optim optimizer."""
+    y.grad = g
+    ctx.optimizer.step()
+    return y
+
+
+def send_model_delta(ctx: ClientContext, x: Tensor, y: Tensor) -> State:
+    """LOCAL_STATE: send the compressed model change ``y - x``."""
+    return {"delta": ctx.compress(y - x)}
+
+
+def minus_mean_delta(agg: State, h: State, ctx: ServerContext) -> Tensor:
+    """SERVER_GRADIENT: the direction to subtract is minus the mean model change."""
+    return -agg["delta"]
+
+
+def server_optimizer_step(x: Tensor, g: Tensor, ctx: ServerContext) -> Tensor:
+    """SERVER_OPT: one step of the configured server torch.optim optimizer on G."""
+    x.grad = g
+    ctx.optimizer.step()
+    return x
+
+
+def keep_state(agg: State, h: State, ctx: ServerContext) -> State:
+    """SERVER_GLOBAL_STATE that keeps H unchanged."""
+    return h
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """The hooks of one FL algorithm plus its options and documentation."""
+
+    name: str
+    summary: str
+    paper: str
+    local_steps: bool = True
+    options: dict[str, AlgoOption] = field(default_factory=dict)
+    init_server_state: Callable[[Tensor, ServerContext], State] = no_state
+    init_client_state: Callable[[int, Tensor], State] = no_client_state
+    client_state: Callable[[State, ServerContext], State] = broadcast_nothing
+    local_gradient: Callable[[ClientContext, Tensor], Tensor] = plain_gradient
+    client_opt: Callable[[ClientContext, Tensor, Tensor, int], Tensor] = optimizer_step
+    local_state: Callable[[ClientContext, Tensor, Tensor], State] = send_model_delta
+    server_gradient: Callable[[State, State, ServerContext], Tensor] = minus_mean_delta
+    server_opt: Callable[[Tensor, Tensor, ServerContext], Tensor] = server_optimizer_step
+    server_global_state: Callable[[State, State, ServerContext], State] = keep_state
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    HOOKS = ("init_server_state", "client_state", "local_gradient", "client_opt", "local_state",
+             "server_gradient", "server_opt", "server_global_state")

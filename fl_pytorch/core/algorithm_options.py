@@ -1,0 +1,80 @@
+"""``--algorithm-options key:value,key,...``: common keys plus each algorithm's own keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..errors import ConfigError
+
+
+class AlgorithmOptionsError(ConfigError):
+    """A bad ``--algorithm-options`` entry."""
+
+
+@dataclass(frozen=True)
+class AlgoOption:
+    """One key: how to parse its text, its default, and its help."""
+
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+
+
+def _estimator(v: str) -> str:
+    if v not in ESTIMATORS:
+        raise ValueError(f"valid: {', '.join(ESTIMATORS)}")
+    return v
+
+
+def _count_or_percent(v: str) -> str:
+    body = v[:-1] if v.endswith("%") else v
+    if float(body) <= 0 or (v.endswith("%") and float(body) > 100) or \
+            (not v.endswith("%") and not float(body).is_integer()):
+        raise ValueError("expected a positive integer or a percentage in (0%, 100%]")
+    return v
+
+
+def flag(v: str) -> bool:
+    """Keys given without a value mean True; 0/1/true/false are accepted too."""
+    if v.lower() in ("", "1", "true", "yes"):
+        return True
+    if v.lower() in ("0", "false", "no"):
+        return False
+    raise ValueError("expected a flag (no value, 1/0 or true/false)")
+
+
+ESTIMATORS = ["full-gradient", "sgd", "sgd-nice"]
+COMMON_OPTIONS = {
+    "internal_sgd": AlgoOption(_estimator, "sgd",
+                               "gradient estimator inside local steps: full-gradient (all local "
+                               "samples), sgd (minibatches of -b samples), sgd-nice (tau samples "
+                               "without replacement)"),
+    "tau": AlgoOption(_count_or_percent, "10%", "minibatch of sgd-nice: a count or P% of the "
+                      "client's samples"),
+}
+
+
+def parse_algorithm_options(algorithm: Any, text: str) -> dict[str, Any]:
+    """Parse ``text`` for ``algorithm`` (which has an ``options`` dict) into a dict of values."""
+    spec = {**COMMON_OPTIONS, **algorithm.options}
+    values = {k: o.default for k, o in spec.items()}
+    for part in (p.strip() for p in str(text).split(",") if p.strip()):
+        key, _, raw = part.partition(":")
+        key = key.strip()
+        if key not in spec:
+            raise AlgorithmOptionsError(
+                f"--algorithm-options: unknown key {key!r} for algorithm {algorithm.name!r}; "
+                f"valid keys: {', '.join(spec)}")
+        try:
+            values[key] = spec[key].parse(raw.strip())
+        except ValueError as e:
+            raise AlgorithmOptionsError(
+                f"--algorithm-options: invalid value {raw!r} for key {key!r}; {e}") from None
+    return values
+
+
+def describe_options(algorithm: Any) -> str:
+    """Help text listing every key of ``algorithm`` with its default."""
+    spec = {**COMMON_OPTIONS, **algorithm.options}
+    return "\n".join(f"  {k} (default {o.default!r}): {o.help}" for k, o in spec.items())

@@ -1,0 +1,92 @@
+"""What hooks see: a client's context (one client, one round) and the server's context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import torch
+
+from ..compressors.base import Compressor, value_bits
+
+
+@dataclass
+class ServerContext:
+    """Round-level facts for server-side hooks."""
+
+    round: int
+    total_rounds: int
+    num_clients: int
+    participants: list[int]
+    lr: float
+    options: dict[str, Any]
+    generator: torch.Generator
+    dim: int
+    dtype: torch.dtype
+    device: torch.device
+    problem: dict[str, Any]
+    uplink: Compressor
+    optimizer: Optional[torch.optim.Optimizer] = None
+    broadcast: dict[str, Any] = field(default_factory=dict)  # this round's CLIENT_STATE
+    direction: Optional[torch.Tensor] = None  # this round's SERVER_GRADIENT
+
+    @property
+    def n_participants(self) -> int:
+        return len(self.participants)
+
+
+@dataclass
+class ClientContext:
+    """One client in one round. Hooks read ``x``, ``broadcast``, ``state``; they write
+    ``new_state`` (saved to the client-state store after the round) and call ``grad``,
+    ``full_grad``, ``compress`` and ``send``, which count oracle calls and bits."""
+
+    client_id: int
+    round: int
+    x: torch.Tensor
+    broadcast: dict[str, torch.Tensor]
+    state: dict[str, torch.Tensor]
+    options: dict[str, Any]
+    generator: torch.Generator
+    lr: float
+    steps: int
+    oracle: Any
+    inputs: torch.Tensor
+    targets: torch.Tensor
+    uplink: Compressor
+    batch: Optional[torch.Tensor] = None  # indices (into inputs) of the current minibatch
+    optimizer: Optional[torch.optim.Optimizer] = None
+    new_state: dict[str, torch.Tensor] = field(default_factory=dict)
+    bits_up: int = 0
+    oracle_full: int = 0
+    oracle_samples: int = 0
+
+    @property
+    def num_samples(self) -> int:
+        return self.inputs.shape[0]
+
+    def grad(self, y: torch.Tensor) -> torch.Tensor:
+        """Gradient of the local objective at ``y`` on the current minibatch."""
+        if self.batch is None:
+            return self.full_grad(y)
+        self.oracle_samples += self.batch.numel()
+        if self.batch.numel() == self.num_samples:
+            self.oracle_full += 1
+        return self.oracle.value_and_grad(y, self.inputs[self.batch], self.targets[self.batch])[1]
+
+    def full_grad(self, y: torch.Tensor) -> torch.Tensor:
+        """Gradient of the local objective at ``y`` on all local samples."""
+        self.oracle_full += 1
+        self.oracle_samples += self.num_samples
+        return self.oracle.value_and_grad(y, self.inputs, self.targets)[1]
+
+    def compress(self, t: torch.Tensor, compressor: Optional[Compressor] = None) -> torch.Tensor:
+        """Send ``t`` through the uplink compressor (or ``compressor``); count its bits."""
+        out = (compressor or self.uplink).compress(t, self.generator)
+        self.bits_up += out.bits
+        return out.value
+
+    def send(self, t: torch.Tensor) -> torch.Tensor:
+        """Send ``t`` uncompressed; count d * b bits."""
+        self.bits_up += t.numel() * value_bits(t)
+        return t

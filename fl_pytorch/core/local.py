@@ -1,0 +1,80 @@
+"""One client's work in one round: the local loop of Algorithm 1 (lines LOCAL_GRADIENT,
+CLIENT_OPT, LOCAL_STATE), run by whichever executor the engine uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..utils.rng import generator as stream
+from .batches import local_plan
+from .client_state import ClientStateStore
+from .context import ClientContext
+from .optim import build_optimizer
+
+
+@dataclass
+class RoundPlan:
+    """What every client of a round shares (read-only for the clients)."""
+
+    round: int
+    x: torch.Tensor
+    broadcast: dict[str, Any]
+    local_lr: float
+
+
+@dataclass
+class ClientResult:
+    """A client's output: its message, its new persistent state and its counters."""
+
+    client_id: int
+    message: dict[str, torch.Tensor]
+    new_state: dict[str, torch.Tensor]
+    bits_up: int
+    oracle_full: int
+    oracle_samples: int
+
+
+class HookError(RuntimeError):
+    """An exception raised inside an algorithm hook, tagged with round, client and hook."""
+
+
+def run_client(sim: Any, store: ClientStateStore, plan: RoundPlan, client_id: int
+               ) -> ClientResult:
+    """Run client ``client_id`` for the round described by ``plan``."""
+    cfg, alg = sim.config, sim.algorithm
+    gen = stream(cfg.manual_runtime_seed, plan.round, client_id)
+    inputs, targets = sim.client_data[client_id]
+    batches = local_plan(sim.options["internal_sgd"], inputs.shape[0], cfg.batch_size,
+                         sim.options["tau"], cfg.number_of_local_iters if alg.local_steps else 1,
+                         cfg.run_local_steps or not alg.local_steps, gen)
+    ctx = ClientContext(client_id=client_id, round=plan.round, x=plan.x,
+                        broadcast=plan.broadcast, state=store.get(client_id, sim.device),
+                        options=sim.options, generator=gen, lr=plan.local_lr,
+                        steps=len(batches), oracle=sim.oracle, inputs=inputs, targets=targets,
+                        uplink=sim.uplink)
+    hook = "local_gradient"
+    try:
+        y = plan.x
+        if alg.local_steps:
+            y = plan.x.clone()
+            ctx.optimizer = build_optimizer(cfg.local_optimiser, y, plan.local_lr,
+                                            cfg.local_momentum, cfg.local_weight_decay)
+            for k, batch in enumerate(batches):
+                ctx.batch = batch
+                hook = "local_gradient"
+                g = alg.local_gradient(ctx, y)
+                hook = "client_opt"
+                y = alg.client_opt(ctx, y, g, k)
+            y.grad = None
+        else:
+            ctx.batch = batches[0]
+        hook = "local_state"
+        message = alg.local_state(ctx, plan.x, y)
+    except Exception as e:
+        raise HookError(f"round {plan.round}, client {client_id}, hook "
+                        f"{hook.upper()} of {alg.name!r}: {type(e).__name__}: {e}") from e
+    return ClientResult(client_id, message, ctx.new_state, ctx.bits_up, ctx.oracle_full,
+                        ctx.oracle_samples)

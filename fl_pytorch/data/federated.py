@@ -1,0 +1,72 @@
+"""The federated dataset record shared by every loader and generator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import torch
+
+from ..errors import ConfigError
+
+
+@dataclass
+class FederatedDataset:
+    """Training data of all clients as one tensor pair plus one index tensor per client.
+
+    ``solution(weights, l2_alpha)`` returns the exact minimizer of ``sum_i w_i f_i + l2/2 ||x||^2``
+    when the problem has a closed form (the synthetic quadratic), else it is None.
+    """
+
+    name: str
+    x: torch.Tensor
+    y: torch.Tensor
+    client_indices: list[torch.Tensor]
+    input_shape: tuple[int, ...]
+    output_dim: int
+    test_x: Optional[torch.Tensor] = None
+    test_y: Optional[torch.Tensor] = None
+    info: dict[str, Any] = field(default_factory=dict)
+    solution: Optional[Callable[[torch.Tensor, float], torch.Tensor]] = None
+    extras: dict[str, Any] = field(default_factory=dict)  # non-plain data (e.g. Hessians)
+
+    @property
+    def num_clients(self) -> int:
+        return len(self.client_indices)
+
+    def client_sizes(self) -> torch.Tensor:
+        return torch.tensor([len(ix) for ix in self.client_indices], dtype=torch.float64)
+
+    def to(self, device: torch.device, dtype: torch.dtype) -> "FederatedDataset":
+        """Move the data to ``device`` once; floating inputs/targets take the compute dtype."""
+        def conv(t: Optional[torch.Tensor]) -> Optional[torch.Tensor]:
+            if t is None:
+                return None
+            return t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype)
+        return FederatedDataset(
+            name=self.name, x=conv(self.x), y=conv(self.y),
+            client_indices=[ix.to(device) for ix in self.client_indices],
+            input_shape=self.input_shape, output_dim=self.output_dim,
+            test_x=conv(self.test_x), test_y=conv(self.test_y), info=self.info,
+            solution=self.solution, extras=self.extras)
+
+
+def parse_spec(spec: str, defaults: dict[str, Any], option: str = "--dataset-generation-spec"
+               ) -> dict[str, Any]:
+    """Parse ``key:value,...`` against ``defaults`` (whose types the values take)."""
+    values = dict(defaults)
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        key, sep, raw = part.partition(":")
+        key = key.strip().lower()
+        if key not in defaults:
+            raise ConfigError(f"{option}: unknown key {key!r} in {spec!r}; valid keys: "
+                              f"{', '.join(defaults)}")
+        if not sep:
+            raise ConfigError(f"{option}: key {key!r} in {spec!r} needs a value (key:value)")
+        kind = type(defaults[key])
+        try:
+            values[key] = kind(float(raw)) if kind is int and float(raw).is_integer() else kind(raw)
+        except ValueError:
+            raise ConfigError(f"{option}: invalid value {raw!r} for key {key!r}; expected "
+                              f"{kind.__name__}") from None
+    return values

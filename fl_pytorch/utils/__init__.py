@@ -1,0 +1,1 @@
+"""Small shared helpers (atomic writes, devices, random streams, progress)."""

@@ -1,0 +1,42 @@
+"""Log configuration of the command line (``--loglevel``, ``--logfile``)."""
+
+from __future__ import annotations
+
+import logging
+
+from ..core.callbacks import Callback, RunInfo
+
+LOGGER = logging.getLogger("fl_pytorch")
+
+
+def configure_logging(level: str, logfile: str = "") -> None:
+    """Log to stderr (and to ``logfile``) at ``level``."""
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if logfile:
+        handlers.append(logging.FileHandler(logfile))
+    for h in handlers:
+        h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    LOGGER.handlers[:] = handlers
+    LOGGER.setLevel(level)
+    LOGGER.propagate = False
+
+
+class LogCallback(Callback):
+    """Logs the start, each evaluated round (DEBUG) and the end of a run."""
+
+    def on_run_begin(self, info: RunInfo) -> None:
+        cfg = info.config
+        LOGGER.info("start: %s on %s (%d clients, d=%d), %d rounds", cfg.algorithm, cfg.dataset,
+                    info.problem.get("num_clients", 0), info.problem.get("dimension", 0),
+                    info.total_rounds)
+
+    def after_round(self, info: RunInfo, row: dict[str, float]) -> None:
+        if LOGGER.isEnabledFor(logging.DEBUG):
+            LOGGER.debug("round %d: %s", row["round"],
+                         ", ".join(f"{k}={v:.6g}" for k, v in row.items() if k != "round"))
+
+    def on_run_end(self, info: RunInfo, result: dict) -> None:
+        level = logging.ERROR if result["status"] == "failed" else logging.INFO
+        LOGGER.log(level, "end: %s after %d rounds%s", result["status"],
+                   len(result["metrics"]["round"]) - 1,
+                   f" ({result['error']})" if result["error"] else "")
