@@ -66,7 +66,7 @@ class StandardDithering(Dithering):
     def levels(self, r: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
         t = r * self.s
         low = torch.floor(t)
-        return (low + (u < t - low).to(r.dtype)) / self.s
+        return (low + (u <= t - low).to(r.dtype)) / self.s
 
     def omega(self, d: int) -> float:
         k = self.kappa(d)
@@ -84,7 +84,7 @@ class NaturalDithering(Dithering):
 
     def omega(self, d: int) -> float:
         a = d ** (1.0 / min(self.p, 2.0)) * 2.0 ** (1 - self.s)
-        return 1.0 / 8.0
+        return 1.0 / 8.0 + a * min(1.0, a)
 
 
 def parse_levels(arg: str, most: int | None = None) -> int:
