@@ -7,6 +7,13 @@ Paper Algorithm 1 with control variates c (server) and c_i (client), option II:
   compressed ``dy = y - x`` and ``dc = c_i+ - c_i`` (line 13);
 * SERVER_GRADIENT: ``-mean(dy)``, so SERVER_OPT is ``x + lr_g mean(dy)`` (line 16);
 * SERVER_GLOBAL_STATE: ``c + |S|/N mean(dc)`` (line 17).
+
+With an uplink compressor both messages are compressed and c_i is still updated exactly as in
+option II. Then the server's c is no longer the mean of the c_i, and every point where c reaches
+0 is a fixed point: compressed SCAFFOLD stalls away from x* (see the section 4.1 command line in
+README.md). Making the client store ``c_i + C(dc)`` instead keeps ``c = mean(c_i)`` but turns the
+control variates into DIANA-like shifts with rate 1 (DIANA needs rate <= 1/(omega+1)); that
+variant diverged on the section 4.1 setting with rand-k 40%, so we keep the paper's update.
 """
 
 import dataclasses

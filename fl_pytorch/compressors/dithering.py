@@ -66,7 +66,7 @@ class StandardDithering(Dithering):
     def levels(self, r: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
         t = r * self.s
         low = torch.floor(t)
-        return (low + (u <= t - low).to(r.dtype)) / self.s
+        return (low + (u < t - low).to(r.dtype)) / self.s
 
     def omega(self, d: int) -> float:
         k = self.kappa(d)

@@ -72,13 +72,13 @@ class ClientContext:
         self.oracle_samples += self.batch.numel()
         if self.batch.numel() == self.num_samples:
             self.oracle_full += 1
-        return self.oracle.value_and_grad(y, self.inputs[self.batch], self.targets[self.batch])[1]
+        return self.oracle.grad(y, self.inputs[self.batch], self.targets[self.batch])
 
     def full_grad(self, y: torch.Tensor) -> torch.Tensor:
         """Gradient of the local objective at ``y`` on all local samples."""
         self.oracle_full += 1
         self.oracle_samples += self.num_samples
-        return self.oracle.value_and_grad(y, self.inputs, self.targets)[1]
+        return self.oracle.grad(y, self.inputs, self.targets)
 
     def compress(self, t: torch.Tensor, compressor: Optional[Compressor] = None) -> torch.Tensor:
         """Send ``t`` through the uplink compressor (or ``compressor``); count its bits."""

@@ -36,12 +36,13 @@ class Regularizer:
     value: Callable[[torch.Tensor, float], torch.Tensor]
     grad: Callable[[torch.Tensor, float], torch.Tensor]
     l2_alpha: Callable[[float], float]  # the strongly convex part added to the Hessian
+    is_zero: bool = False  # lets oracles skip the regularizer entirely
 
 
 REGULARIZERS: Registry[Regularizer] = Registry("regularizer", "--global-regulizer")
 REGULARIZERS.register("none", Regularizer(
     value=lambda x, a: x.new_zeros(()), grad=lambda x, a: torch.zeros_like(x),
-    l2_alpha=lambda a: 0.0))
+    l2_alpha=lambda a: 0.0, is_zero=True))
 REGULARIZERS.register("cvx_l2norm", Regularizer(
     value=lambda x, a: 0.5 * a * x.dot(x), grad=lambda x, a: a * x, l2_alpha=lambda a: a))
 REGULARIZERS.register("noncvx_robust_linear_regression", Regularizer(

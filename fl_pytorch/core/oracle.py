@@ -63,6 +63,10 @@ class ModuleOracle:
         return (loss.detach() + self.reg.value(x, self.reg_alpha),
                 grad + self.reg.grad(x, self.reg_alpha))
 
+    def grad(self, x: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """The gradient alone (what local steps need)."""
+        return self.value_and_grad(x, inputs, targets)[1]
+
 
 class LinearMSEOracle(ModuleOracle):
     """Closed form for ``mean((X w - y)^2)``: gradient ``2/B X^T (X w - y)``."""
@@ -81,6 +85,11 @@ class LinearMSEOracle(ModuleOracle):
         grad = a.T @ r * (2.0 / r.numel())
         return (r.dot(r) / r.numel() + self.reg.value(x, self.reg_alpha),
                 grad + self.reg.grad(x, self.reg_alpha))
+
+    def grad(self, x: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        a = inputs.reshape(inputs.shape[0], -1)
+        grad = a.T @ (a @ x - targets) * (2.0 / targets.numel())
+        return grad if self.reg.is_zero else grad + self.reg.grad(x, self.reg_alpha)
 
 
 def build_oracle(module: nn.Module, loss_name: str, loss: Callable, reg: Regularizer,

@@ -52,17 +52,17 @@ def make_result(rounds: int = 4) -> dict:
 
 def assert_same_result(a: dict, b: dict) -> None:
     assert a.keys() == b.keys()
-    for key in a:
+    for key, value in a.items():
         if key == "metrics":
-            assert list(a[key]) == list(b[key])
-            for name in a[key]:
-                assert a[key][name].dtype == b[key][name].dtype, name
-                np.testing.assert_array_equal(a[key][name], b[key][name])
+            assert list(value) == list(b[key])
+            for name, array in value.items():
+                assert array.dtype == b[key][name].dtype, name
+                np.testing.assert_array_equal(array, b[key][name])
         elif key == "final_params":
-            assert a[key].dtype == b[key].dtype
-            np.testing.assert_array_equal(a[key], b[key])
+            assert value.dtype == b[key].dtype
+            np.testing.assert_array_equal(value, b[key])
         else:
-            assert a[key] == b[key], key
+            assert value == b[key], key
 
 
 def test_valid_result_passes() -> None:

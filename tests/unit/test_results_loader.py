@@ -222,3 +222,27 @@ def test_invalid_content_names_the_key(tmp_path: Path) -> None:
     result["metrics"]["loss"] = result["metrics"]["loss"][:2]
     with pytest.raises(ResultError, match=r"invalid result file: .*\['loss'\] has 2 rows"):
         load_result(_write(tmp_path, pickle.dumps(result)))
+
+
+# --- the plain-Python loader printed in docs/results_format.md ---------------------------------
+
+def _doc_loader():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "results_format.md").read_text()
+    section = doc.split("Without fl_pytorch", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(code, "results_format.md", "exec"), namespace)  # noqa: S102 - our own doc
+    return namespace["load_result"]
+
+
+def test_documented_plain_loader_reads_results_and_refuses_code(tmp_path: Path) -> None:
+    doc_load = _doc_loader()
+    result = make_result(seed=4)
+    loaded = doc_load(save_result(result, tmp_path / "r.bin"))
+    np.testing.assert_array_equal(loaded["metrics"]["loss"], result["metrics"]["loss"])
+    np.testing.assert_array_equal(loaded["final_params"], result["final_params"])
+    marker = tmp_path / "pwned"
+    evil = _write(tmp_path, pickle.dumps(SystemPayload(marker)))
+    with pytest.raises(pickle.UnpicklingError, match="refused global"):
+        doc_load(evil)
+    assert not marker.exists()

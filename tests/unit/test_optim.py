@@ -1,0 +1,42 @@
+"""Optimizer fast path and learning-rate schedules."""
+
+import math
+
+import pytest
+import torch
+
+from fl_pytorch.core.optim import PlainSGD, build_optimizer, scheduled_lr
+
+
+def test_plain_sgd_is_bit_identical_to_torch_sgd():
+    gen = torch.Generator().manual_seed(0)
+    a, b = torch.randn(50, generator=gen), None
+    b = a.clone()
+    fast, ref = build_optimizer("sgd", a, 0.37, 0.9, 0.0), torch.optim.SGD([b], lr=0.37)
+    assert isinstance(fast, PlainSGD)
+    for _ in range(10):
+        g = torch.randn(50, generator=gen)
+        a.grad, b.grad = g.clone(), g.clone()
+        fast.step()
+        ref.step()
+    assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam", "rmsprop", "adagrad"])
+def test_stateful_optimizers_use_torch_optim(name):
+    p = torch.zeros(3)
+    opt = build_optimizer(name, p, 0.1, 0.9, 0.0)
+    assert isinstance(opt, torch.optim.Optimizer)
+    for _ in range(2):
+        p.grad = torch.ones(3)
+        opt.step()
+    assert (p < 0).all()
+
+
+def test_schedules():
+    assert scheduled_lr("static", 0.5, 7, 10) == 0.5
+    assert scheduled_lr("cosine", 0.5, 0, 10) == 0.5
+    assert scheduled_lr("cosine", 0.5, 5, 10) == pytest.approx(0.25)
+    assert scheduled_lr("cosine", 0.5, 9, 10) == pytest.approx(0.25 * (1 + math.cos(0.9 * math.pi)))
+    assert [scheduled_lr("step", 1.0, t, 8) for t in (0, 3, 4, 5, 6, 7)] == \
+        [1.0, 1.0, 0.1, 0.1, 0.01, 0.01]
