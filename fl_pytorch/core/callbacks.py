@@ -2,7 +2,9 @@
 
 The engine calls, from its own thread: ``on_run_begin(info)`` once, ``after_round(info, row)``
 after every round with that round's metrics row, and ``on_run_end(info, result)`` once with the
-result dict (also when the run was stopped, interrupted or failed).
+result dict (also when the run was stopped, interrupted or failed). A CallbackList calls
+``on_run_end`` in reverse order, so the result file (written by the API's last callback) exists
+before the other callbacks hear of the end.
 """
 
 from __future__ import annotations
@@ -49,5 +51,5 @@ class CallbackList(Callback):
             cb.after_round(info, row)
 
     def on_run_end(self, info: RunInfo, result: dict[str, Any]) -> None:
-        for cb in self.callbacks:
+        for cb in reversed(self.callbacks):  # like nested context managers: last in, first out
             cb.on_run_end(info, result)

@@ -1,0 +1,146 @@
+"""The ``results`` subcommand: list, show, export (CSV/JSON) and plot result files.
+
+Wired into the main command line as ``python -m fl_pytorch results ...``; also runnable alone as
+``python -m fl_pytorch.results ...``. User errors print one ``error: ...`` line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .export import save_json, summary, to_csv, to_json
+from .loader import load_result, load_results
+from .plot import DEFAULT_LEGEND, X_AXES, plot_runs, save_figure
+
+_DESCRIPTION = ("Inspect, export and plot result files written by fl_pytorch. Files are loaded "
+                "with a restricted unpickler: a file cannot run code.")
+RESULT_SUFFIXES = (".bin", ".pkl", ".pickle")
+"""File names that ``results list DIR`` picks up."""
+
+
+def add_results_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``results`` command (with list/show/csv/json/plot) to an argparse subparsers set."""
+    parser = subparsers.add_parser("results", help="inspect, export and plot result files",
+                                   description=_DESCRIPTION)
+    _add_commands(parser)
+    return parser
+
+
+def _add_commands(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="results_command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("list", help="one line per result file (files or folders)")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help=f"result files, or folders to scan for {', '.join(RESULT_SUFFIXES)} files")
+
+    p = sub.add_parser("show", help="print a summary of each result file")
+    p.add_argument("files", nargs="+", metavar="FILE")
+
+    p = sub.add_parser("csv", help="export the per-round metrics as CSV")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+
+    p = sub.add_parser("json", help="export config and metrics as JSON (NaN -> null)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+    p.add_argument("--params", action="store_true", help="also include the final parameters")
+
+    p = sub.add_parser("plot", help="plot a metric of one or more runs to PNG/PDF/SVG")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="image file; the extension (.png, .pdf, .svg) picks the format")
+    p.add_argument("--x", default="rounds", metavar="AXIS",
+                   help=f"x axis: {', '.join(X_AXES)} (default: rounds)")
+    p.add_argument("--y", default="loss", metavar="METRIC",
+                   help="metric on the y axis (default: loss)")
+    p.add_argument("--log-y", action="store_true", help="logarithmic y axis")
+    p.add_argument("--group-by", default="group_name", metavar="KEY",
+                   help="config key; runs sharing a non-empty value are drawn as mean +- std "
+                        "(default: group_name; '' to disable)")
+    p.add_argument("--legend", default=DEFAULT_LEGEND, metavar="FORMAT",
+                   help=f"legend template over config keys (default: {DEFAULT_LEGEND!r})")
+
+
+def _expand(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(f for f in p.iterdir()
+                                if f.is_file() and f.suffix.lower() in RESULT_SUFFIXES))
+        else:
+            files.append(p)
+    return files
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    code = 0
+    for path in _expand(args.paths):
+        try:
+            r = load_result(path)
+        except (OSError, ValueError) as e:
+            print(f"error: {_one_line(e)}", file=sys.stderr)
+            code = 2
+            continue
+        cfg, rounds = r["config"], r["metrics"].get("round")
+        done = int(rounds[-1]) if rounds is not None and len(rounds) else 0
+        print(f"{path}\t{r['status']}\t{cfg.get('algorithm', '?')}\t"
+              f"{cfg.get('client_compressor', '?')}\t{done}/{cfg.get('rounds', '?')} rounds\t"
+              f"group={cfg.get('group_name', '')!s}")
+    return code
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    results = load_results(args.files)
+    print("\n\n".join(f"== {f}\n{summary(r)}" for f, r in zip(args.files, results)))
+    return 0
+
+
+def _cmd_csv(args: argparse.Namespace) -> int:
+    result = load_result(args.file)
+    to_csv(result, args.output if args.output else sys.stdout)
+    return 0
+
+
+def _cmd_json(args: argparse.Namespace) -> int:
+    result = load_result(args.file)
+    if args.output:
+        save_json(result, args.output, include_params=args.params)
+    else:
+        print(to_json(result, include_params=args.params))
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    results = load_results(args.files)
+    fig = plot_runs(results, x=args.x, y=args.y, log_y=args.log_y, group_by=args.group_by,
+                    legend_format=args.legend)
+    print(f"wrote {save_figure(fig, args.output)}")
+    return 0
+
+
+_COMMANDS = {"list": _cmd_list, "show": _cmd_show, "csv": _cmd_csv, "json": _cmd_json,
+             "plot": _cmd_plot}
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
+def run_results_command(args: argparse.Namespace) -> int:
+    """Run a parsed ``results`` command; return the exit code (0 ok, 2 user error)."""
+    try:
+        return _COMMANDS[args.results_command](args)
+    except (OSError, ValueError) as e:  # missing file, unsafe pickle, bad axis, bad extension...
+        print(f"error: {_one_line(e)}", file=sys.stderr)
+        return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Stand-alone entry point: ``python -m fl_pytorch.results show FILE``."""
+    parser = argparse.ArgumentParser(prog="python -m fl_pytorch.results", description=_DESCRIPTION)
+    _add_commands(parser)
+    return run_results_command(parser.parse_args(argv))

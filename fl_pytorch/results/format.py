@@ -1,0 +1,182 @@
+"""The result file format: one pickle of plain Python/NumPy data per run.
+
+:func:`validate_result` accepts exactly the data that the restricted loader
+(:mod:`fl_pytorch.results.loader`) can read back, so anything :func:`save_result` writes is
+guaranteed to load without running code. See ``docs/results_format.md``.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..utils.atomic import atomic_write_bytes
+
+FORMAT = "fl_pytorch-result"
+VERSION = 1
+PICKLE_PROTOCOL = 4
+STATUSES = ("finished", "stopped", "interrupted", "failed")
+REQUIRED_KEYS = ("format", "version", "status", "error", "config", "command_line", "metrics",
+                 "final_params", "problem", "environment")
+ENVIRONMENT_KEYS = ("python", "torch", "numpy", "platform", "hostname", "devices", "started_at",
+                    "finished_at")
+
+# dtype kinds allowed in arrays and NumPy scalars: bool, signed/unsigned int, float, complex.
+_ARRAY_KINDS = "biufc"
+_METRIC_KINDS = "biuf"
+_SCALAR_TYPES = (bool, int, float, str, bytes, type(None))
+
+
+class ResultError(ValueError):
+    """A result file or dict that is not a valid fl_pytorch result (message says what is wrong)."""
+
+
+def _check_plain(value: Any, where: str) -> None:
+    """Raise :class:`ResultError` unless ``value`` is plain data (exact types, no subclasses)."""
+    t = type(value)
+    if t in _SCALAR_TYPES:
+        return
+    if t is list:
+        for i, item in enumerate(value):
+            _check_plain(item, f"{where}[{i}]")
+        return
+    if t is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise ResultError(f"{where}: key {key!r} is a {type(key).__name__}, not a str")
+            _check_plain(item, f"{where}[{key!r}]")
+        return
+    if t is np.ndarray or isinstance(value, np.generic):
+        if value.dtype.kind not in _ARRAY_KINDS or value.dtype.fields is not None:
+            raise ResultError(f"{where}: NumPy dtype {value.dtype} is not allowed "
+                              "(only bool, integer, float and complex)")
+        return
+    hint = " (call to_plain() first)" if t is tuple or _is_tensor(value) else ""
+    raise ResultError(f"{where}: {t.__module__}.{t.__qualname__} is not plain data{hint}")
+
+
+def _is_tensor(value: Any) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def validate_result(d: Any) -> None:
+    """Check that ``d`` is a well-formed result dict.
+
+    Raises:
+        ResultError: (a ``ValueError``) naming the first key that is missing or wrong.
+    """
+    if type(d) is not dict:
+        raise ResultError(f"a result must be a dict, got {type(d).__name__}")
+    missing = [k for k in REQUIRED_KEYS if k not in d]
+    if missing:
+        raise ResultError(f"result is missing key(s): {', '.join(missing)}")
+    if type(d["format"]) is not str or d["format"] != FORMAT:
+        raise ResultError(f"result['format'] must be {FORMAT!r}, got {d['format']!r}")
+    version = d["version"]
+    if type(version) is not int or not 1 <= version <= VERSION:
+        raise ResultError(f"result['version'] must be an int in 1..{VERSION}, got {version!r}")
+    if type(d["status"]) is not str or d["status"] not in STATUSES:
+        raise ResultError(f"result['status'] must be one of {', '.join(STATUSES)}; "
+                          f"got {d['status']!r}")
+    if d["error"] is not None and type(d["error"]) is not str:
+        raise ResultError("result['error'] must be None or a str")
+    if type(d["command_line"]) is not str:
+        raise ResultError("result['command_line'] must be a str")
+    for key in ("config", "problem", "environment", "metrics"):
+        if type(d[key]) is not dict:
+            raise ResultError(f"result[{key!r}] must be a dict, got {type(d[key]).__name__}")
+    _validate_metrics(d["metrics"])
+    params = d["final_params"]
+    if type(params) is not np.ndarray or params.ndim != 1 or params.dtype.kind not in _METRIC_KINDS:
+        raise ResultError("result['final_params'] must be a 1-D NumPy array of numbers")
+    problem = d["problem"]
+    if type(problem.get("name")) is not str or type(problem.get("dimension")) is not int:
+        raise ResultError("result['problem'] needs 'name' (str) and 'dimension' (int)")
+    env = d["environment"]
+    missing = [k for k in ENVIRONMENT_KEYS if k not in env]
+    if missing:
+        raise ResultError(f"result['environment'] is missing key(s): {', '.join(missing)}")
+    if type(env["devices"]) is not list:
+        raise ResultError("result['environment']['devices'] must be a list of str")
+    for key in ("config", "problem", "environment"):
+        _check_plain(d[key], f"result[{key!r}]")
+    extra = [k for k in d if k not in REQUIRED_KEYS]
+    for key in extra:  # later versions may add keys; they must still be plain data
+        _check_plain(d[key], f"result[{key!r}]")
+
+
+def _validate_metrics(metrics: dict) -> None:
+    length = None
+    for name, values in metrics.items():
+        where = f"result['metrics'][{name!r}]"
+        if type(name) is not str:
+            raise ResultError(f"result['metrics']: metric name {name!r} is not a str")
+        if type(values) is not np.ndarray or values.ndim != 1:
+            raise ResultError(f"{where} must be a 1-D NumPy array, got {type(values).__name__}")
+        if values.dtype.kind not in _METRIC_KINDS:
+            raise ResultError(f"{where} has dtype {values.dtype}; metrics must be numbers")
+        if length is None:
+            length, first = len(values), name
+        elif len(values) != length:
+            raise ResultError(f"{where} has {len(values)} rows but {first!r} has {length}; "
+                              "all metrics need one row per round")
+
+
+def to_plain(obj: Any) -> Any:
+    """Convert nested containers to plain data: tensors -> NumPy arrays, tuples -> lists.
+
+    NumPy and 0-d torch scalars become Python numbers, ``Path``/``torch.device``/``torch.dtype``
+    become strings, and bfloat16 tensors become float32 arrays (NumPy has no bfloat16).
+
+    Raises:
+        TypeError: for an object with no plain equivalent, naming where it was found.
+    """
+    return _to_plain(obj, "value")
+
+
+def _to_plain(obj: Any, where: str) -> Any:
+    if type(obj) in _SCALAR_TYPES:
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): _to_plain(v, f"{where}[{k!r}]") for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_to_plain(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind not in _ARRAY_KINDS:
+            raise TypeError(f"{where}: NumPy arrays of dtype {obj.dtype} cannot be stored")
+        return np.array(obj)  # a base-class copy, not a view or subclass
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        if isinstance(obj, torch.Tensor):
+            t = obj.detach().cpu()
+            if t.dtype == torch.bfloat16:
+                t = t.float()
+            return t.item() if t.ndim == 0 else t.numpy().copy()
+        if isinstance(obj, (torch.device, torch.dtype)):
+            return str(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, (bool, int, float, str)):  # subclasses such as IntEnum
+        for base in (bool, int, float, str):
+            if isinstance(obj, base):
+                return base(obj)
+    raise TypeError(f"{where}: {type(obj).__qualname__} has no plain-data equivalent")
+
+
+def save_result(result: dict, path: str | Path) -> Path:
+    """Validate ``result`` and write it atomically as a pickle (readers never see half a file).
+
+    Raises:
+        ResultError: if ``result`` is not a valid result dict; nothing is written then.
+    """
+    validate_result(result)
+    data = pickle.dumps(result, protocol=PICKLE_PROTOCOL)
+    return atomic_write_bytes(path, data)
+

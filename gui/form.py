@@ -1,0 +1,119 @@
+"""Qt-free model of the configuration form: labels, visibility rules and parsing of field text.
+
+A field's text is parsed exactly as the same text after the option's flag on the command line
+(through the CLI's own parser), and the whole form is checked with ``Config.field_errors()``, so
+every message the form shows is the one ``run.sh`` would print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+from fl_pytorch import Config, ConfigError
+from fl_pytorch.cli import build_parser
+from fl_pytorch.config import GROUPS, OPTIONS, primary_flag
+
+SYNTHETIC_PREFIX = "generated_"
+"""Datasets whose name starts with this are generated from ``--dataset-generation-spec``."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Option ``name`` applies only when ``predicate(form values)`` holds."""
+
+    name: str
+    depends_on: str
+    predicate: Callable[[Any], bool]
+
+
+RULES = (
+    Rule("num_clients_per_round", "client_sampling_type", lambda v: v == "uniform"),
+    Rule("client_sampling_poisson", "client_sampling_type", lambda v: v == "poisson"),
+    Rule("global_momentum", "global_optimiser", lambda v: v == "momentum"),
+    Rule("local_momentum", "local_optimiser", lambda v: v == "momentum"),
+    Rule("global_regulizer_alpha", "global_regulizer", lambda v: v != "none"),
+    Rule("dataset_generation_spec", "dataset", lambda v: str(v).startswith(SYNTHETIC_PREFIX)),
+)
+"""Which options are shown only for some values of another (e.g. Poisson p for poisson sampling)."""
+
+
+def applies(name: str, values: dict[str, Any]) -> bool:
+    """Whether option ``name`` matters for the current form ``values`` (raw or parsed)."""
+    return all(rule.predicate(values.get(rule.depends_on)) for rule in RULES if rule.name == name)
+
+
+def field_label(name: str) -> str:
+    """Human label of an option: ``num_clients_per_round`` -> ``Num clients per round``."""
+    return name.replace("_", " ").capitalize()
+
+
+def field_help(name: str) -> str:
+    """Tool tip of an option: its flags and its ``--help`` text."""
+    meta = OPTIONS[name].metadata
+    return f"{', '.join(meta['flags'])}\n{meta['help'].replace('%%', '%')}"
+
+
+def is_bool(name: str) -> bool:
+    """True for on/off options (check boxes)."""
+    return isinstance(OPTIONS[name].default, bool)
+
+
+def is_seed(name: str) -> bool:
+    """True for random seeds (they get a "generate" button)."""
+    return name.endswith("_seed")
+
+
+def options_by_group() -> dict[str, list[str]]:
+    """Option names of each group of :data:`GROUPS`, in ``--help`` order."""
+    grouped: dict[str, list[str]] = {key: [] for key in GROUPS}
+    for name, f in OPTIONS.items():
+        grouped[f.metadata["group"]].append(name)
+    return grouped
+
+
+@lru_cache(maxsize=1)
+def _parser() -> argparse.ArgumentParser:
+    return build_parser()
+
+
+def parse_field(name: str, text: str) -> Any:
+    """Parse ``text`` exactly as ``run.sh FLAG=text`` would.
+
+    Raises:
+        ConfigError: the command line's message (e.g. ``argument --rounds: invalid int value``).
+    """
+    namespace = _parser().parse_args([f"{primary_flag(OPTIONS[name])}={text}"])
+    return getattr(namespace, name)
+
+
+def build_config(raw: dict[str, Any]) -> tuple[Config | None, dict[str, str]]:
+    """Turn form values (text, or bool for check boxes) into a Config and per-field errors.
+
+    Returns:
+        (config, {}) when every field is valid, else (None, {option: message}).
+    """
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, value in raw.items():
+        if is_bool(name):
+            values[name] = bool(value)
+            continue
+        try:
+            values[name] = parse_field(name, value)
+        except ConfigError as e:
+            errors[name] = str(e)
+    if errors:
+        return None, errors
+    config = Config(**values)
+    errors = config.field_errors()
+    return (None, errors) if errors else (config, {})
+
+
+def config_values(config: Config) -> dict[str, Any]:
+    """The form values (text, or bool) that show ``config``."""
+    return {f.name: getattr(config, f.name) if is_bool(f.name) else str(getattr(config, f.name))
+            for f in dataclasses.fields(config)}

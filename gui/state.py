@@ -1,0 +1,161 @@
+"""Qt-free view model of the runs of a GUI session: status, progress, ETA, live metrics.
+
+The engine thread never touches these objects; a worker hands rows to the GUI thread, which
+updates them. Views (the Simulation and Analysis tabs) read them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fl_pytorch import Config
+from fl_pytorch.cli_line import command_line
+
+STARTING, RUNNING = "starting", "running"
+FINISHED, STOPPED, INTERRUPTED, FAILED = "finished", "stopped", "interrupted", "failed"
+ACTIVE = (STARTING, RUNNING)
+
+
+def device_label(gpu: str) -> str:
+    """``--gpu`` ids as device names: ``"0,-1"`` -> ``"cuda:0, cpu"``."""
+    names = []
+    for part in (p.strip() for p in gpu.split(",") if p.strip()):
+        names.append("cpu" if part in ("-1", "cpu") else
+                     part if part.startswith("cuda:") else f"cuda:{part}")
+    return ", ".join(names)
+
+
+def format_duration(seconds: float) -> str:
+    """``75.2`` -> ``"1:15"``, ``3725`` -> ``"1:02:05"``."""
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def rows_to_metrics(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
+    """Metrics rows as the result file's arrays (NaN where a metric was not evaluated)."""
+    names: list[str] = []
+    for row in rows:
+        names += [k for k in row if k not in names]
+    return {m: np.array([row.get(m, math.nan) for row in rows],
+                        dtype=np.int64 if m == "round" else np.float64) for m in names}
+
+
+@dataclass
+class RunRecord:
+    """One experiment launched from the GUI."""
+
+    number: int
+    name: str
+    config: Config
+    out_path: Path
+    status: str = STARTING
+    rows: list[dict[str, float]] = field(default_factory=list)
+    error: str | None = None
+    result: dict[str, Any] | None = None
+    started: float = field(default_factory=time.monotonic)
+    ended: float | None = None
+
+    @property
+    def active(self) -> bool:
+        """True while the run is starting or running."""
+        return self.status in ACTIVE
+
+    @property
+    def rounds_done(self) -> int:
+        """Completed rounds (row 0 is the initial point)."""
+        return int(self.rows[-1]["round"]) if self.rows else 0
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the rounds done, in [0, 1]."""
+        return min(1.0, self.rounds_done / self.config.rounds)
+
+    def eta(self, now: float | None = None) -> float | None:
+        """Estimated seconds left, from the mean time per round so far (None before round 1)."""
+        if not self.active or self.rounds_done == 0:
+            return None
+        elapsed = (time.monotonic() if now is None else now) - self.started
+        return elapsed / self.rounds_done * (self.config.rounds - self.rounds_done)
+
+    def progress_text(self) -> str:
+        """``"40% (4/10), ETA 0:03"`` while running; the final count afterwards."""
+        text = f"{self.progress:.0%} ({self.rounds_done}/{self.config.rounds})"
+        eta = self.eta()
+        return f"{text}, ETA {format_duration(eta)}" if eta is not None else text
+
+    def add_rows(self, rows: list[dict[str, float]]) -> None:
+        """Append rows received from the engine (the run is running from the first one on)."""
+        self.rows.extend(rows)
+        if self.status == STARTING and rows:
+            self.status = RUNNING
+
+    def finish(self, result: dict[str, Any]) -> None:
+        """Record the engine's result dict (status finished, stopped, interrupted or failed)."""
+        self.result = result
+        self.status = result["status"]
+        self.error = result.get("error")
+        self.ended = time.monotonic()
+
+    def fail(self, message: str) -> None:
+        """The run could not be built or crashed outside the engine's round loop."""
+        self.status, self.error, self.ended = FAILED, message, time.monotonic()
+
+    def latest_metrics(self) -> dict[str, float]:
+        """The last finite value of every metric so far."""
+        latest: dict[str, float] = {}
+        for row in self.rows:
+            latest.update({k: v for k, v in row.items() if not math.isnan(v)})
+        return latest
+
+    def command_line(self, multiline: bool = False) -> str:
+        """The ``./run.sh ...`` line that reproduces this run."""
+        return command_line(self.config, multiline=multiline)
+
+    def live_result(self) -> dict[str, Any]:
+        """A result-like dict for plotting: the final result, or the rows received so far."""
+        if self.result is not None:
+            return self.result
+        return {"status": self.status, "error": self.error, "config": self.config.to_dict(),
+                "command_line": self.command_line(), "metrics": rows_to_metrics(self.rows)}
+
+
+class Session:
+    """The runs of this GUI session, in launch order."""
+
+    def __init__(self) -> None:
+        self.runs: list[RunRecord] = []
+        self._counter = 0
+
+    def add(self, config: Config, out_path: Path) -> RunRecord:
+        """Register a new run; its name is the run id, or ``<algorithm>-<n>``."""
+        self._counter += 1
+        name = config.run_id or f"{config.algorithm}-{self._counter}"
+        record = RunRecord(self._counter, name, config, out_path)
+        self.runs.append(record)
+        return record
+
+    def remove(self, record: RunRecord) -> None:
+        """Forget a run that is no longer active.
+
+        Raises:
+            ValueError: the run is still starting or running.
+        """
+        if record.active:
+            raise ValueError(f"run {record.name!r} is still {record.status}; stop it first")
+        self.runs.remove(record)
+
+    def active(self) -> list[RunRecord]:
+        """Runs starting or running."""
+        return [r for r in self.runs if r.active]
+
+    def out_paths_in_use(self) -> set[Path]:
+        """Result files that active runs will write."""
+        return {r.out_path.resolve() for r in self.active()}
