@@ -1,22 +1,24 @@
 """FL_PyTorch: an optimization research simulator for federated learning.
 
-Public API: :class:`Config`, :func:`run`, :func:`prepare`, :func:`load_result`,
-:class:`Callback`, and the registries (``fl_pytorch.registries``).
+Public API: :class:`Config`, :func:`run`, :func:`prepare`, :class:`RunHandle`,
+:func:`load_result`, :class:`Callback`, :class:`RunInfo`, :class:`ConfigError`, and the
+registries (``fl_pytorch.registries``). Names are imported on first use, so ``results``
+commands start without loading torch.
 """
+
+import importlib
 
 __version__ = "0.1.0"
 
-from .api import RunHandle, prepare, run  # noqa: E402
-from .config import Config  # noqa: E402
-from .core.callbacks import Callback, RunInfo  # noqa: E402
-from .errors import ConfigError  # noqa: E402
+_PUBLIC = {
+    "Callback": "core.callbacks", "RunInfo": "core.callbacks", "Config": "config",
+    "ConfigError": "errors", "RunHandle": "api", "prepare": "api", "run": "api",
+    "load_result": "results.loader",
+}
+__all__ = ["__version__", *_PUBLIC]
 
 
-def load_result(path):
-    """Load a result file safely (plain data only; see ``fl_pytorch.results``)."""
-    from .results import load_result as _load
-    return _load(path)
-
-
-__all__ = ["Callback", "Config", "ConfigError", "RunHandle", "RunInfo", "__version__",
-           "load_result", "prepare", "run"]
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    raise AttributeError(f"module 'fl_pytorch' has no attribute {name!r}")

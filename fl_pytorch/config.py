@@ -130,9 +130,10 @@ class Config:
         "algorithm's keys)", "server", metavar="OPTS")
     client_compressor: str = _opt(
         "ident", ["--client-compressor"],
-        "uplink compressor spec: ident, bernulli:p, randk:k or randk:P%%, natural, "
-        "std.dithering:s[:p], nat.dithering:s[:p]", "server", check=_check_compressor,
-        metavar="SPEC")
+        "uplink compressor spec: ident, bernulli:p, randk:k|P%%, natural, std.dithering:s[:p], "
+        "nat.dithering:s[:p], qsgd:s, terngrad, topk:k|P%%, rank_k:k|P%%; stages of unbiased "
+        "compressors chain with + (e.g. randk:10%%+natural); see docs/compressors.md", "server",
+        check=_check_compressor, metavar="SPEC")
 
     # --- local optimizer ---
     run_local_steps: bool = _opt(False, ["--run-local-steps"],

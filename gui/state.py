@@ -159,3 +159,37 @@ class Session:
     def out_paths_in_use(self) -> set[Path]:
         """Result files that active runs will write."""
         return {r.out_path.resolve() for r in self.active()}
+
+
+@dataclass
+class LoadedRun:
+    """A run in the Analysis tab: a result file, or a run of this session (plotted live)."""
+
+    name: str
+    source: str
+    record: RunRecord | None = None
+    loaded: dict[str, Any] = field(default_factory=dict)
+    plotted: bool = True
+
+    @property
+    def result(self) -> dict[str, Any]:
+        """The result dict (for a session run: what it has recorded so far)."""
+        return self.record.live_result() if self.record is not None else self.loaded
+
+    def cell(self, column: str) -> Any:
+        """The value of an Analysis-table column: ``name``, ``source``, ``status``, ``rounds``,
+        ``config:<option>`` or ``final:<metric>`` (last finite value, None if there is none)."""
+        if column in ("name", "source"):
+            return getattr(self, column)
+        result = self.result
+        if column == "status":
+            return result["status"]
+        if column == "rounds":
+            rounds = result["metrics"].get("round")
+            return int(rounds[-1]) if rounds is not None and len(rounds) else 0
+        kind, key = column.split(":", 1)
+        if kind == "config":
+            return result["config"].get(key, "")
+        values = result["metrics"].get(key)
+        finite = values[np.isfinite(values)] if values is not None else values
+        return float(finite[-1]) if finite is not None and len(finite) else None

@@ -1,4 +1,4 @@
-"""Bernoulli (lazy) compressor ``bernulli:p`` (alias ``bernoulli:p``): x/p with probability p, else 0.
+"""Bernoulli (lazy) compressor ``bernulli:p`` (alias ``bernoulli``): x/p w.p. p, else 0.
 
 One coin for the whole vector (the client either sends or stays silent). Unbiased with
 omega = 1/p - 1 (E||C(x) - x||^2 = p (1/p - 1)^2 ||x||^2 + (1 - p) ||x||^2 = (1/p - 1) ||x||^2,

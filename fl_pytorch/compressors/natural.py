@@ -1,5 +1,6 @@
-"""Natural compression ``natural`` (Horvath et al. 2019, "Natural compression for distributed deep
-learning", arXiv:1905.10988).
+"""Natural compression ``natural``: stochastic rounding to powers of two.
+
+Horvath et al. 2019, "Natural compression for distributed deep learning", arXiv:1905.10988.
 
 Each nonzero x_i with 2^e <= |x_i| < 2^(e+1) becomes sign(x_i) 2^(e+1) with probability
 |x_i|/2^e - 1, else sign(x_i) 2^e; zeros stay zero. Unbiased, and per coordinate

@@ -1,6 +1,7 @@
-"""QSGD ``qsgd:s`` (Alistarh et al. 2017, "QSGD: communication-efficient SGD via gradient
-quantization and encoding", arXiv:1610.02132): standard random dithering with s uniform levels
-and the 2-norm, i.e. the same operator as ``std.dithering:s:2`` (the code is shared).
+"""QSGD ``qsgd:s``: standard random dithering with s uniform levels and the 2-norm.
+
+Alistarh et al. 2017, "QSGD: communication-efficient SGD via gradient quantization and encoding",
+arXiv:1610.02132. The same operator as ``std.dithering:s:2`` (the code is shared).
 
 omega = min(d / s^2, sqrt(d) / s), the paper's Lemma 3.1, reported as is so theoretical step
 sizes match the paper (``std.dithering:s:2`` reports the 4x tighter min(d/(4 s^2), sqrt(d)/s)

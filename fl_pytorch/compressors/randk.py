@@ -1,4 +1,4 @@
-"""Rand-k ``randk:k`` or ``randk:P%``: k coordinates chosen uniformly without replacement, scaled d/k.
+"""Rand-k ``randk:k`` or ``randk:P%``: k coordinates uniformly without replacement, scaled d/k.
 
 omega = d/k - 1. Bits = k * (b + ceil(log2 d)): k values of b bits and their k explicit indices
 (no shared-seed trick is assumed). With ``P%``, k = round(P/100 * d), at least 1.

@@ -1,6 +1,7 @@
-"""Rank-k ``rank_k:k`` or ``rank_k:P%``: best rank-k approximation of x viewed as a matrix
-(low-rank compression as in Vogels et al. 2019, "PowerSGD", arXiv:1905.13727, but with an exact
-SVD instead of power iteration).
+"""Rank-k ``rank_k:k`` or ``rank_k:P%``: best rank-k approximation of x viewed as a matrix.
+
+Low-rank compression as in Vogels et al. 2019, "PowerSGD", arXiv:1905.13727, but with an exact
+SVD instead of power iteration.
 
 x (dimension d) is zero-padded and reshaped row-major into the most square m x n matrix X with
 m = ceil(sqrt(d)) rows and n = ceil(d / m) columns (m * n >= d, m - n in {0, 1}); let r = n =
@@ -39,7 +40,7 @@ class RankK(Compressor):
         self.k, self.frac = k, frac
 
     def rank(self, d: int) -> int:
-        """k for dimension d (capped at min(m, n))."""
+        """The rank k for dimension d (capped at min(m, n))."""
         return resolve_count(self.k, self.frac, min(matrix_shape(d)))
 
     def compress(self, x: torch.Tensor, generator: torch.Generator) -> Compressed:

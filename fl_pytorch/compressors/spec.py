@@ -10,6 +10,7 @@ from collections.abc import Callable
 from ..errors import ConfigError
 from ..registry import Registry
 from .base import Compressor
+from .composition import Composition
 
 #: name -> factory(args: list[str]) -> Compressor. Factories raise ValueError on bad arguments.
 COMPRESSORS: Registry[Callable[[list[str]], Compressor]] = Registry(
@@ -48,8 +49,6 @@ def parse_compressor(spec: str, option: str = "--client-compressor") -> Compress
 
 
 def _parse_composition(spec: str, option: str) -> Compressor:
-    from .composition import Composition  # the stages' modules import this one
-
     parts = [part.strip() for part in spec.split("+")]
     if not all(parts):
         raise ConfigError(f"{option}: invalid value {spec!r}; empty stage "

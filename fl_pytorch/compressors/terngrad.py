@@ -1,5 +1,7 @@
-"""TernGrad ``terngrad`` (Wen et al. 2017, "TernGrad: ternary gradients to reduce communication in
-distributed deep learning", arXiv:1705.07878), without the paper's gradient clipping.
+"""TernGrad ``terngrad``: stochastic ternarization {-1, 0, 1} * max |x_i|.
+
+Wen et al. 2017, "TernGrad: ternary gradients to reduce communication in distributed deep
+learning", arXiv:1705.07878, without the paper's gradient clipping.
 
 With m = max_i |x_i|: C(x)_i = m sign(x_i) b_i, b_i ~ Bernoulli(|x_i| / m) independent; C(0) = 0.
 Unbiased, and E||C(x) - x||^2 = sum_i |x_i| (m - |x_i|) = m ||x||_1 - ||x||^2.

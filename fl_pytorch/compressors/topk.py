@@ -1,5 +1,7 @@
-"""Top-k ``topk:k`` or ``topk:P%``: keeps the k entries of largest magnitude (Alistarh et al. 2018,
-"The convergence of sparsified gradient methods", arXiv:1809.10505; Stich et al. 2018).
+"""Top-k ``topk:k`` or ``topk:P%``: keeps the k entries of largest magnitude.
+
+Alistarh et al. 2018, "The convergence of sparsified gradient methods", arXiv:1809.10505;
+Stich et al. 2018, "Sparsified SGD with memory", arXiv:1809.07599.
 
 Contractive and deterministic (ties broken by ``torch.topk``): the k kept squares are the
 largest, so their sum is >= (k/d) ||x||^2 and ||C(x) - x||^2 <= (1 - k/d) ||x||^2; alpha = k/d
@@ -24,7 +26,7 @@ class TopK(Compressor):
         self.k, self.frac = k, frac
 
     def count(self, d: int) -> int:
-        """k for dimension d."""
+        """The count k for dimension d."""
         return resolve_count(self.k, self.frac, d)
 
     def compress(self, x: torch.Tensor, generator: torch.Generator) -> Compressed:

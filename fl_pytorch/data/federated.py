@@ -14,6 +14,11 @@ from ..errors import ConfigError
 class FederatedDataset:
     """Training data of all clients as one tensor pair plus one index tensor per client.
 
+    ``task`` says what the targets are, which fixes the losses and metrics that fit:
+    ``regression`` (float targets), ``classification`` (int64 labels in ``[0, output_dim)``),
+    ``binary`` (float labels -1/+1, one output) or ``next_token`` (int64 token sequences; targets
+    equal to -100 are padding, ignored by the loss and the metrics).
+
     ``solution(weights, l2_alpha)`` returns the exact minimizer of ``sum_i w_i f_i + l2/2 ||x||^2``
     when the problem has a closed form (the synthetic quadratic), else it is None.
     """
@@ -24,6 +29,7 @@ class FederatedDataset:
     client_indices: list[torch.Tensor]
     input_shape: tuple[int, ...]
     output_dim: int
+    task: str = "regression"
     test_x: Optional[torch.Tensor] = None
     test_y: Optional[torch.Tensor] = None
     info: dict[str, Any] = field(default_factory=dict)
@@ -46,7 +52,7 @@ class FederatedDataset:
         return FederatedDataset(
             name=self.name, x=conv(self.x), y=conv(self.y),
             client_indices=[ix.to(device) for ix in self.client_indices],
-            input_shape=self.input_shape, output_dim=self.output_dim,
+            input_shape=self.input_shape, output_dim=self.output_dim, task=self.task,
             test_x=conv(self.test_x), test_y=conv(self.test_y), info=self.info,
             solution=self.solution, extras=self.extras)
 

@@ -1,0 +1,96 @@
+"""Partitioners (``--partition``): split a centralized dataset's samples among clients.
+
+Specs: ``iid`` (a random permutation cut into equal parts), ``sorted`` (sort by class, cut into
+contiguous equal parts; also what ``--sort-dataset-by-class-before-split`` selects), ``shards:S``
+(sort by class, cut into ``clients * S`` equal shards, give each client S random shards; McMahan
+et al. 2017) and ``dirichlet:ALPHA`` (for every class, split its samples among the clients with
+proportions drawn from Dirichlet(ALPHA); Hsu et al. 2019). Every sample goes to exactly one client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from ..errors import ConfigError
+
+SPECS = ["iid", "sorted", "shards:S", "dirichlet:ALPHA"]
+OPTION = "--partition"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A parsed ``--partition`` spec: its kind and parameter (shards per client or alpha)."""
+
+    kind: str
+    value: float = 0.0
+
+    @property
+    def needs_labels(self) -> bool:
+        return self.kind != "iid"
+
+
+def parse_partition(spec: str) -> Partition:
+    """Parse ``iid``, ``sorted``, ``shards:S`` or ``dirichlet:ALPHA`` (ConfigError otherwise)."""
+    kind, sep, raw = spec.strip().partition(":")
+    if kind in ("iid", "sorted") and not sep:
+        return Partition(kind)
+    if kind in ("shards", "dirichlet"):
+        try:
+            value = float(raw) if sep else (2.0 if kind == "shards" else float("nan"))
+        except ValueError:
+            value = float("nan")
+        if kind == "shards" and value >= 1 and value.is_integer():
+            return Partition(kind, value)
+        if kind == "dirichlet" and value > 0:
+            return Partition(kind, value)
+        need = "a whole number of shards per client >= 1" if kind == "shards" \
+            else "a concentration alpha > 0, e.g. dirichlet:0.5"
+        raise ConfigError(f"{OPTION}: invalid value {spec!r}; {kind} needs {need}")
+    raise ConfigError(f"{OPTION}: invalid value {spec!r}; valid: {', '.join(SPECS)}")
+
+
+def split(partition: Partition, num_samples: int, num_clients: int,
+          labels: Optional[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
+    """Sample indices of each client (every index in exactly one client, none empty)."""
+    if num_clients > num_samples:
+        raise ConfigError(f"--num-clients: invalid value {num_clients}; the dataset has only "
+                          f"{num_samples} training samples")
+    if partition.kind == "iid":
+        return np.array_split(rng.permutation(num_samples), num_clients)
+    assert labels is not None
+    if partition.kind == "sorted":
+        return np.array_split(np.argsort(labels, kind="stable"), num_clients)
+    if partition.kind == "shards":
+        return _shards(labels, num_clients, int(partition.value), rng)
+    return _dirichlet(labels, num_clients, partition.value, rng)
+
+
+def _shards(labels: np.ndarray, k: int, per_client: int, rng: np.random.Generator
+            ) -> list[np.ndarray]:
+    if k * per_client > len(labels):
+        raise ConfigError(f"{OPTION}: invalid value 'shards:{per_client}'; {k} clients x "
+                          f"{per_client} shards exceed the {len(labels)} training samples")
+    by_class = rng.permutation(len(labels))
+    by_class = by_class[np.argsort(labels[by_class], kind="stable")]
+    shards = np.array_split(by_class, k * per_client)
+    owner = rng.permutation(k * per_client).reshape(k, per_client)
+    return [np.concatenate([shards[j] for j in row]) for row in owner]
+
+
+def _dirichlet(labels: np.ndarray, k: int, alpha: float, rng: np.random.Generator
+               ) -> list[np.ndarray]:
+    parts: list[list[np.ndarray]] = [[] for _ in range(k)]
+    for c in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        cuts = (np.cumsum(rng.dirichlet(np.full(k, alpha))) * len(members)).astype(int)[:-1]
+        for client, chunk in enumerate(np.split(members, cuts)):
+            parts[client].append(chunk)
+    out = [np.concatenate(p) for p in parts]
+    for client in range(k):  # no client may be empty: take one sample from the largest
+        if len(out[client]) == 0:
+            donor = int(np.argmax([len(p) for p in out]))
+            out[client], out[donor] = out[donor][-1:], out[donor][:-1]
+    return out

@@ -1,0 +1,68 @@
+""""Show command line": the exact ``./run.sh ...`` line of a configuration, with a Copy button."""
+
+from __future__ import annotations
+
+from PyQt5.QtGui import QFontDatabase, QGuiApplication
+from PyQt5.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fl_pytorch import Config
+from fl_pytorch.cli_line import command_line
+
+
+class CommandLineDialog(QDialog):
+    """Single-line or multi-line command line of ``config``; Copy puts the shown text on the
+    clipboard."""
+
+    def __init__(self, config: Config, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Command line — {title}")
+        self.lines = {False: command_line(config), True: command_line(config, multiline=True)}
+        self.single = QRadioButton("Single line")
+        self.multi = QRadioButton("Multi-line")
+        self.single.setChecked(True)
+        group = QButtonGroup(self)
+        for button in (self.single, self.multi):
+            group.addButton(button)
+        self.multi.toggled.connect(self._show)
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.clicked.connect(self.copy)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ActionRole)
+        buttons.rejected.connect(self.reject)
+        self.status = QLabel("Run it from the project folder to reproduce this run.")
+        self.status.setObjectName("hint")
+        top = QHBoxLayout()
+        top.addWidget(self.single)
+        top.addWidget(self.multi)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+        self.resize(760, 320)
+        self._show()
+
+    def _show(self) -> None:
+        self.text.setPlainText(self.lines[self.multi.isChecked()])
+        self.text.setLineWrapMode(QPlainTextEdit.NoWrap if self.multi.isChecked()
+                                  else QPlainTextEdit.WidgetWidth)
+
+    def copy(self) -> None:
+        """Put the shown command line on the clipboard."""
+        QGuiApplication.clipboard().setText(self.text.toPlainText())
+        self.status.setText("Copied to the clipboard.")

@@ -1,0 +1,217 @@
+"""Analysis tab: result files and this session's runs, chosen columns, and several plot pages.
+
+Runs launched from the GUI appear here at once and their curves are redrawn as rounds arrive.
+Result files are opened with Ctrl+O, the Open button, or by dropping them on the tab.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Iterable
+
+from PyQt5.QtCore import Qt, QTimer
+from PyQt5.QtGui import QDragEnterEvent, QDropEvent
+from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fl_pytorch.results import ResultError, load_result
+
+from ..runner import Runner
+from ..state import LoadedRun, RunRecord
+from ..widgets.analysis_model import AnalysisModel, column_title
+from ..widgets.plot_page import PlotPage
+
+LOG = logging.getLogger("fl_pytorch.gui")
+REDRAW_DELAY_MS = 250  # live runs: at most about four redraws a second
+
+
+class AnalysisTab(QWidget):
+    """Loaded runs (table) above plot pages (tabs)."""
+
+    def __init__(self, runner: Runner, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.model = AnalysisModel(self)
+        self.model.plotted_changed.connect(self.redraw)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setStretchLastSection(True)
+        header.setContextMenuPolicy(Qt.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda pos: self.columns_menu().exec_(header.mapToGlobal(pos)))
+
+        open_button = QPushButton("Open results…")
+        open_button.clicked.connect(self.open_dialog)
+        remove_button = QPushButton("Remove")
+        remove_button.setToolTip("Remove the selected runs from this table")
+        remove_button.clicked.connect(self.remove_selected)
+        columns_button = QToolButton()
+        columns_button.setText("Columns")
+        columns_button.setPopupMode(QToolButton.InstantPopup)
+        columns_button.setToolTip("Choose the table's columns (also: right-click the header)")
+        columns_button.setMenu(QMenu(columns_button))
+        columns_button.menu().aboutToShow.connect(
+            lambda: self._fill_columns_menu(columns_button.menu()))
+        new_page = QPushButton("New plot page")
+        new_page.clicked.connect(self.add_page)
+        self.message = QLabel()
+        self.message.setObjectName("fieldError")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        bar = QHBoxLayout()
+        for widget in (open_button, remove_button, columns_button):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(new_page)
+
+        self.pages = QTabWidget()
+        self.pages.setTabsClosable(True)
+        self.pages.tabCloseRequested.connect(self._close_page)
+        self.pages.currentChanged.connect(self.redraw)
+        splitter = QSplitter(Qt.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([180, 520])
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(REDRAW_DELAY_MS)
+        self._redraw_timer.timeout.connect(self.redraw)
+        runner.run_added.connect(self.add_session_run)
+        runner.run_updated.connect(self._run_changed)
+        runner.run_ended.connect(self._run_changed)
+        self.add_page()
+
+    # ------------------------------------------------------------------ pages
+    def page(self) -> PlotPage:
+        """The plot page shown."""
+        return self.pages.currentWidget()
+
+    def add_page(self) -> PlotPage:
+        """Open a new plot page (each has its own axes, scale, grouping and legend)."""
+        page = PlotPage()
+        page.settings_changed.connect(self.redraw)
+        self.pages.addTab(page, page.title())
+        self.pages.setCurrentWidget(page)
+        self.redraw()
+        return page
+
+    def _close_page(self, index: int) -> None:
+        if self.pages.count() > 1:
+            self.pages.widget(index).deleteLater()
+            self.pages.removeTab(index)
+
+    def redraw(self) -> None:
+        """Redraw the shown page with the checked runs."""
+        page = self.page()
+        if page is None:
+            return
+        entries = self.model.plotted()
+        results = [e.result for e in entries]
+        metrics = [m for m in results[0]["metrics"] if all(m in r["metrics"] for r in results)] \
+            if results else []
+        page.set_y_choices(metrics)
+        keys = sorted({k for r in results for k in r["config"]}) if results else ["group_name"]
+        page.set_group_choices(keys)
+        page.redraw(results)
+        self.pages.setTabText(self.pages.indexOf(page), page.title())
+
+    # ------------------------------------------------------------------ runs
+    def add_session_run(self, record: RunRecord) -> None:
+        """Show a run launched in this session (plotted live)."""
+        self.model.add(LoadedRun(record.name, "this session", record=record))
+        self._redraw_timer.start()
+
+    def _run_changed(self, record: RunRecord) -> None:
+        for entry in self.model.entries:
+            if entry.record is record:
+                self.model.refresh(entry)
+                if entry.plotted and not self._redraw_timer.isActive():
+                    self._redraw_timer.start()
+
+    def open_files(self, paths: Iterable[str | Path]) -> int:
+        """Load result files; return how many loaded. Bad files are reported, not raised."""
+        errors, loaded = [], 0
+        for path in paths:
+            try:
+                result = load_result(path)
+            except (OSError, ResultError) as e:
+                errors.append(str(e))
+                LOG.warning("%s", e)
+                continue
+            self.model.add(LoadedRun(Path(path).stem, str(path), loaded=result))
+            loaded += 1
+        self.message.setText("\n".join(errors))
+        self.message.setVisible(bool(errors))
+        if loaded:
+            LOG.info("opened %d result file(s)", loaded)
+            self.redraw()
+        return loaded
+
+    def open_dialog(self) -> None:
+        """Ask for result files and load them."""
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open result files", "",
+                                                "Result files (*.bin *.pkl);;All files (*)")
+        self.open_files(paths)
+
+    def selected_entries(self) -> list[LoadedRun]:
+        """The selected runs, in table order."""
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.entries[r] for r in rows]
+
+    def remove_selected(self) -> None:
+        """Remove the selected runs from the table (files stay on disk)."""
+        self.model.remove_rows([i.row() for i in self.table.selectionModel().selectedRows()])
+        self.redraw()
+
+    # ------------------------------------------------------------------ columns
+    def columns_menu(self) -> QMenu:
+        """A menu of check-able columns."""
+        menu = QMenu(self)
+        self._fill_columns_menu(menu)
+        return menu
+
+    def _fill_columns_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        for column in self.model.available_columns():
+            action = menu.addAction(column_title(column))
+            action.setCheckable(True)
+            action.setChecked(column in self.model.columns)
+            action.toggled.connect(lambda on, c=column: self.model.set_column_shown(c, on))
+
+    # ------------------------------------------------------------------ drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_files(paths)

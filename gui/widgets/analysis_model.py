@@ -1,0 +1,117 @@
+"""Table model of the Analysis tab's runs: a check box per run (plot it or not) and columns the
+user picks among the run's name, status, configuration options and final metric values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt, pyqtSignal
+
+from ..state import LoadedRun
+
+DEFAULT_COLUMNS = ["name", "status", "config:algorithm", "config:client_compressor",
+                   "config:group_name", "config:manual_runtime_seed", "rounds", "final:loss",
+                   "source"]
+
+
+def column_title(column: str) -> str:
+    """Header text: ``config:global_lr`` -> ``global_lr``, ``final:loss`` -> ``final loss``."""
+    kind, _, key = column.partition(":")
+    return {"config": key, "final": f"final {key}"}.get(kind, column)
+
+
+class AnalysisModel(QAbstractTableModel):
+    """Rows are :class:`LoadedRun` entries; column 0 carries the "plotted" check box.
+
+    Signals:
+        plotted_changed: a check box was toggled.
+    """
+
+    plotted_changed = pyqtSignal()
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.entries: list[LoadedRun] = []
+        self.columns: list[str] = list(DEFAULT_COLUMNS)
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
+                   role: int = Qt.DisplayRole) -> Any:
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return column_title(self.columns[section])
+        return None
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlags:
+        flags = Qt.ItemIsEnabled | Qt.ItemIsSelectable
+        return flags | Qt.ItemIsUserCheckable if index.column() == 0 else flags
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
+        entry = self.entries[index.row()]
+        if role == Qt.CheckStateRole and index.column() == 0:
+            return Qt.Checked if entry.plotted else Qt.Unchecked
+        if role == Qt.DisplayRole:
+            value = entry.cell(self.columns[index.column()])
+            return f"{value:.6g}" if isinstance(value, float) else "" if value is None \
+                else str(value)
+        if role == Qt.ToolTipRole:
+            return entry.result.get("command_line") or entry.source
+        return None
+
+    def setData(self, index: QModelIndex, value: Any,  # noqa: N802 - Qt API
+                role: int = Qt.EditRole) -> bool:
+        if role != Qt.CheckStateRole or index.column() != 0:
+            return False
+        self.entries[index.row()].plotted = value == Qt.Checked
+        self.dataChanged.emit(index, index)
+        self.plotted_changed.emit()
+        return True
+
+    # ------------------------------------------------------------------ entries
+    def add(self, entry: LoadedRun) -> None:
+        """Append a run."""
+        n = len(self.entries)
+        self.beginInsertRows(QModelIndex(), n, n)
+        self.entries.append(entry)
+        self.endInsertRows()
+
+    def remove_rows(self, rows: list[int]) -> None:
+        """Remove the runs in ``rows``."""
+        for row in sorted(set(rows), reverse=True):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self.entries[row]
+            self.endRemoveRows()
+
+    def refresh(self, entry: LoadedRun) -> None:
+        """Re-read ``entry``'s row (a live run got new rows)."""
+        row = self.entries.index(entry)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
+
+    def plotted(self) -> list[LoadedRun]:
+        """The checked runs."""
+        return [e for e in self.entries if e.plotted]
+
+    # ------------------------------------------------------------------ columns
+    def available_columns(self) -> list[str]:
+        """Every column the loaded runs offer."""
+        columns = ["name", "status", "rounds", "source"]
+        for entry in self.entries:
+            result = entry.result
+            columns += [c for c in (f"config:{k}" for k in result["config"]) if c not in columns]
+            columns += [c for c in (f"final:{m}" for m in result["metrics"]) if c not in columns]
+        return columns + [c for c in DEFAULT_COLUMNS if c not in columns]
+
+    def set_column_shown(self, column: str, shown: bool) -> None:
+        """Show or hide a column (the first column, with the check boxes, stays)."""
+        if shown == (column in self.columns) or (not shown and self.columns[0] == column):
+            return
+        self.beginResetModel()
+        if shown:
+            self.columns.append(column)
+        else:
+            self.columns.remove(column)
+        self.endResetModel()
