@@ -14,8 +14,10 @@ from typing import Any, Optional, Sequence
 
 from .config import Config
 from .core.callbacks import Callback, CallbackList, RunInfo
+from .core.checkpoint import checkpoint_path
 from .core.engine import Engine
 from .core.simulation import build_simulation
+from .utils.monitor import ResourceLogCallback
 
 
 def default_out_path(config: Config) -> Path:
@@ -46,8 +48,9 @@ class RunHandle:
         self.config = config
         self.out_path = Path(out) if out else default_out_path(config)
         sim = build_simulation(config)
-        self.engine = Engine(sim, CallbackList([*callbacks, ResultWriter(self.out_path)]),
-                             executor, stop_event)
+        extra = [ResourceLogCallback(config.eval_every)] if config.log_gpu_usage else []
+        self.engine = Engine(sim, CallbackList([*callbacks, *extra, ResultWriter(self.out_path)]),
+                             executor, stop_event, checkpoint_path(config, self.out_path))
         self.result: Optional[dict[str, Any]] = None
 
     def run(self) -> dict[str, Any]:

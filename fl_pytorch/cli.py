@@ -63,7 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_config(argv: Sequence[str]) -> tuple[Config, argparse.Namespace]:
     """Parse simulation arguments into a validated Config (JSON file first, flags on top)."""
     args = build_parser().parse_args(list(argv))
-    base = Config.load_json(args.config) if args.config else Config()
+    if args.config:
+        base = Config.load_json(args.config)
+    elif getattr(args, "resume_from", ""):  # a checkpoint brings its own options
+        from .core.checkpoint import checkpoint_config
+        base = checkpoint_config(args.resume_from)
+    else:
+        base = Config()
     overrides = {n: getattr(args, n) for n in OPTIONS if hasattr(args, n)}
     config = dataclasses.replace(base, **overrides)
     if not args.help_algorithm:
@@ -75,12 +81,17 @@ def _describe_algorithm(name: str) -> str:
     from .core.algorithm_options import describe_options
     from .registries import ALGORITHMS
     alg = ALGORITHMS.get(name)
-    return f"{alg.name}: {alg.summary} ({alg.paper})\n--algorithm-options keys:\n" \
+    needs = f"compressors: {alg.compressor_kind}; participation: " \
+        f"{'every client every round' if alg.full_participation else 'any'}" \
+        f"{f'; server optimizer: {alg.server_optimiser}' if alg.server_optimiser else ''}"
+    return f"{alg.name}: {alg.summary} ({alg.paper})\n{needs}\n--algorithm-options keys:\n" \
         f"{describe_options(alg)}"
 
 
 def _print_summary(result: dict, path: str, metric: str) -> None:
     rounds = len(result["metrics"]["round"]) - 1
+    if metric not in result["metrics"]:  # e.g. top1_acc (the default) of a regression run
+        metric = "loss"
     values = [v for v in result["metrics"].get(metric, []) if not math.isnan(v)]
     headline = f", {metric} = {values[-1]:.6g}" if values else ""
     print(f"{result['status']}: {rounds} rounds{headline}; results in {path}")

@@ -71,6 +71,20 @@ def _check_extra_track(value: str) -> Optional[str]:
     return f"unknown metric {bad[0]!r}; valid: {', '.join(EXTRA_METRICS)}" if bad else None
 
 
+def _metric_names() -> list[str]:
+    from .core.metrics import EVAL_METRICS
+    return list(EVAL_METRICS)
+
+
+def _check_partition(spec: str) -> str | None:
+    from .data.partition import parse_partition
+    try:
+        parse_partition(spec)
+    except ConfigError as e:
+        return str(e).split("; ", 1)[-1]
+    return None
+
+
 def _check_devices(value: str) -> Optional[str]:
     from .utils.devices import parse_devices
     try:
@@ -80,12 +94,21 @@ def _check_devices(value: str) -> Optional[str]:
     return None
 
 
+def _check_threads(value: str | int) -> str | None:
+    ok = str(value) == "auto" or str(value).isdigit()
+    return None if ok else "valid: auto or an integer >= 0 (0 = sequential)"
+
+
+def _check_resume(value: str) -> str | None:
+    return None if not value or Path(value).is_file() else "no such checkpoint file"
+
+
 def _split(value: str) -> list[str]:
     return [p.strip() for p in value.split(",") if p.strip()]
 
 
 LR_SCHEDULES = ["static", "cosine", "step"]
-OPTIMISERS = ["sgd", "momentum", "adam", "rmsprop", "adagrad"]
+OPTIMISERS = ["sgd", "momentum", "adam", "rmsprop", "adagrad", "yogi"]
 
 
 @dataclass
@@ -93,7 +116,7 @@ class Config:
     """All options of one simulation. Field order is the order of ``--help``."""
 
     # --- server optimizer ---
-    rounds: int = _opt(10, ["--rounds"], "number of communication rounds", "server",
+    rounds: int = _opt(100, ["--rounds"], "number of communication rounds", "server",
                        check=_at_least_one)
     client_sampling_type: str = _opt(
         "uniform", ["--client-sampling-type"],
@@ -114,7 +137,8 @@ class Config:
                                "server", choices=LR_SCHEDULES)
     global_optimiser: str = _opt("sgd", ["--global-optimiser", "--global-optimizer"],
                                  "server optimizer applied to the aggregated direction "
-                                 "(torch.optim)", "server", choices=OPTIMISERS)
+                                 "(torch.optim; yogi: core/optim.py)", "server",
+                                 choices=OPTIMISERS)
     global_momentum: float = _opt(0.9, ["--global-momentum"],
                                   "momentum of the 'momentum' server optimizer", "server",
                                   check=_non_negative)
@@ -134,6 +158,12 @@ class Config:
         "nat.dithering:s[:p], qsgd:s, terngrad, topk:k|P%%, rank_k:k|P%%; stages of unbiased "
         "compressors chain with + (e.g. randk:10%%+natural); see docs/compressors.md", "server",
         check=_check_compressor, metavar="SPEC")
+    server_compressor: str = _opt(
+        "ident", ["--server-compressor"],
+        "downlink compressor spec (same syntax): ident sends the model and broadcast state at "
+        "full precision; another compressor C sends C(v - r) of each broadcast vector v against "
+        "the replica r the clients hold (error feedback, EF21-P); see docs/algorithms.md",
+        "server", check=_check_compressor, metavar="SPEC")
 
     # --- local optimizer ---
     run_local_steps: bool = _opt(False, ["--run-local-steps"],
@@ -159,18 +189,51 @@ class Config:
                                      check=_non_negative)
 
     # --- model and data ---
-    dataset: str = _opt("generated_for_quadratic_minimization", ["--dataset"],
-                        "federated dataset", "data", choices=_lazy("DATASETS"))
+    dataset: str = _opt("digits", ["--dataset"],
+                        "federated dataset (docs/datasets.md; digits ships with scikit-learn)",
+                        "data", choices=_lazy("DATASETS"))
     dataset_generation_spec: str = _opt(
         "", ["--dataset-generation-spec"],
         "generator parameters of synthetic datasets, key:value,... e.g. "
         "clients:10,samples_per_client:100,variables:20,homogeneous:0,l:2,mu:1", "data",
         metavar="SPEC")
-    model: str = _opt("linear", ["--model"], "model", "data", choices=_lazy("MODELS"))
-    loss: str = _opt("mse", ["--loss"], "loss function", "data", choices=_lazy("LOSSES"))
-    metric: str = _opt("loss", ["--metric"],
-                       "headline metric shown in the progress bar and the final summary", "data",
-                       choices=["loss", "dist_to_solution", "full_gradient_norm_train"])
+    data_path: str = _opt("data", ["--data-path"],
+                          "folder of the dataset files (for --dataset libsvm: the LIBSVM file)",
+                          "data", metavar="PATH")
+    num_clients: int = _opt(0, ["--num-clients"],
+                            "clients of a centralized dataset, split by --partition (0 = the "
+                            "dataset's default: 10; 1 for cifar10, cifar100, emnist, "
+                            "full_shakespeare); for femnist, shakespeare, cifar100_fl: keep the "
+                            "first N natural clients (0 = all)", "data", check=_non_negative)
+    partition: str = _opt("iid", ["--partition"],
+                          "how a centralized dataset is split among clients: iid, sorted (by "
+                          "class, contiguous), shards:S (S class-sorted shards per client), "
+                          "dirichlet:ALPHA (label skew)", "data", check=_check_partition,
+                          metavar="SPEC")
+    sort_dataset_by_class_before_split: bool = _opt(
+        False, ["--sort-dataset-by-class-before-split"],
+        "the original tool's flag: the same as --partition sorted", "data")
+    offline: bool = _opt(False, ["--offline"],
+                         "never download datasets or pretrained weights (missing files are an "
+                         "error that says how to get them)", "data")
+    model: str = _opt("small_cnn", ["--model"], "model (docs/models.md)", "data",
+                      choices=_lazy("MODELS"))
+    use_pretrained: bool = _opt(False, ["--use-pretrained"],
+                                "start a tv_resnet* model from torchvision's ImageNet weights "
+                                "(looked for in $TORCH_HOME/hub/checkpoints)", "data")
+    train_last_layer: bool = _opt(False, ["--train-last-layer"],
+                                  "train only the model's last layer; the other layers are "
+                                  "frozen and not part of the parameter vector", "data")
+    turn_off_batch_normalization_and_dropout: bool = _opt(
+        False, ["--turn-off-batch-normalization-and-dropout"],
+        "run the model in eval mode also while training: batch norm uses its fixed initial "
+        "statistics and dropout is off", "data")
+    loss: str = _opt("crossentropy", ["--loss"], "loss function", "data",
+                     choices=_lazy("LOSSES"))
+    metric: str = _opt("top1_acc", ["--metric"],
+                       "headline metric shown in the progress bar and the final summary (loss "
+                       "is shown when the run does not compute it)", "data",
+                       choices=_metric_names)
     global_regulizer: str = _opt("none", ["--global-regulizer", "--global-regularizer"],
                                  "regularizer added to every client's loss", "data",
                                  choices=_lazy("REGULARIZERS"))
@@ -185,6 +248,38 @@ class Config:
     # --- system setup ---
     gpu: str = _opt("-1", ["--gpu"], "comma-separated device ids, -1 = CPU (e.g. 0,1,-1)",
                     "system", check=_check_devices, metavar="IDS")
+    threadpool_for_local_opt: str = _opt(
+        "auto", ["--threadpool-for-local-opt"],
+        "worker threads per device for local training: 0 = sequential (the reference), N, or "
+        "auto (times sequential against the pools in the first rounds and keeps the faster); "
+        "results are bit-identical whatever the choice", "system", check=_check_threads,
+        metavar="N|auto")
+    intra_op_threads: int = _opt(1, ["--intra-op-threads"],
+                                 "PyTorch CPU threads of each computation (client, evaluation, "
+                                 "server step); results are identical for any thread pool or "
+                                 "device list at a fixed value, another value may change the "
+                                 "last bits on CPU", "system", check=_at_least_one)
+    eval_async_threads: int = _opt(0, ["--eval-async-threads"],
+                                   "threads evaluating snapshots of x while training goes on "
+                                   "(0 = evaluate in the round loop)", "system",
+                                   check=_non_negative)
+    save_async_threads: int = _opt(0, ["--save-async-threads"],
+                                   "threads writing checkpoints while training goes on "
+                                   "(0 = write in the round loop)", "system", check=_non_negative)
+    checkpoint_dir: str = _opt("", ["--checkpoint-dir"],
+                               "folder of checkpoints (<result name>.ckpt); setting it or "
+                               "--checkpoint-every enables checkpoints, also written when the "
+                               "run is stopped or interrupted (default folder: checkpoints)",
+                               "system", metavar="DIR")
+    checkpoint_every: int = _opt(0, ["--checkpoint-every"],
+                                 "write a checkpoint every N rounds (0 = only on stop/Ctrl-C)",
+                                 "system", check=_non_negative)
+    resume_from: str = _opt("", ["--resume-from"],
+                            "continue the run saved in this checkpoint (its options are the "
+                            "defaults; only system options may differ)", "system",
+                            check=_check_resume, metavar="FILE")
+    log_gpu_usage: bool = _opt(False, ["--log-gpu-usage"],
+                               "log CPU, RAM and GPU use every --eval-every rounds", "system")
     compute_type: str = _opt("fp32", ["--compute-type"], "floating-point type of the simulation",
                              "system", choices=["fp32", "fp64"])
     manual_init_seed: int = _opt(123, ["--manual-init-seed"],

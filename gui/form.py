@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from fl_pytorch import Config, ConfigError
 from fl_pytorch.cli import build_parser
@@ -19,6 +20,10 @@ from fl_pytorch.config import GROUPS, OPTIONS, primary_flag
 
 SYNTHETIC_PREFIX = "generated_"
 """Datasets whose name starts with this are generated from ``--dataset-generation-spec``."""
+
+
+def _synthetic(dataset: Any) -> bool:
+    return str(dataset).startswith(SYNTHETIC_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,9 @@ RULES = (
     Rule("global_momentum", "global_optimiser", lambda v: v == "momentum"),
     Rule("local_momentum", "local_optimiser", lambda v: v == "momentum"),
     Rule("global_regulizer_alpha", "global_regulizer", lambda v: v != "none"),
-    Rule("dataset_generation_spec", "dataset", lambda v: str(v).startswith(SYNTHETIC_PREFIX)),
+    Rule("dataset_generation_spec", "dataset", _synthetic),
+    *(Rule(name, "dataset", lambda v: not _synthetic(v))
+      for name in ("data_path", "num_clients", "partition", "sort_dataset_by_class_before_split")),
 )
 """Which options are shown only for some values of another (e.g. Poisson p for poisson sampling)."""
 
@@ -46,9 +53,21 @@ def applies(name: str, values: dict[str, Any]) -> bool:
     return all(rule.predicate(values.get(rule.depends_on)) for rule in RULES if rule.name == name)
 
 
+_WORDS = {"lr": "LR", "gpu": "GPU", "id": "ID", "num": "number of",
+          "regulizer": "regularizer", "optimiser": "optimizer"}
+
+
+_LABELS = {"turn_off_batch_normalization_and_dropout": "No batch norm / dropout",
+           "sort_dataset_by_class_before_split": "Sort by class before split",
+           "client_sampling_poisson": "Poisson p", "threadpool_for_local_opt": "Thread pool size"}
+
+
 def field_label(name: str) -> str:
-    """Human label of an option: ``num_clients_per_round`` -> ``Num clients per round``."""
-    return name.replace("_", " ").capitalize()
+    """Human label of an option: ``num_clients_per_round`` -> ``Number of clients per round``."""
+    if name in _LABELS:
+        return _LABELS[name]
+    text = " ".join(_WORDS.get(w, w) for w in name.split("_"))
+    return text[0].upper() + text[1:]
 
 
 def field_help(name: str) -> str:

@@ -39,15 +39,6 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def rows_to_metrics(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
-    """Metrics rows as the result file's arrays (NaN where a metric was not evaluated)."""
-    names: list[str] = []
-    for row in rows:
-        names += [k for k in row if k not in names]
-    return {m: np.array([row.get(m, math.nan) for row in rows],
-                        dtype=np.int64 if m == "round" else np.float64) for m in names}
-
-
 @dataclass
 class RunRecord:
     """One experiment launched from the GUI."""
@@ -57,7 +48,8 @@ class RunRecord:
     config: Config
     out_path: Path
     status: str = STARTING
-    rows: list[dict[str, float]] = field(default_factory=list)
+    columns: dict[str, list[float]] = field(default_factory=dict)
+    latest: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     result: dict[str, Any] | None = None
     started: float = field(default_factory=time.monotonic)
@@ -71,7 +63,8 @@ class RunRecord:
     @property
     def rounds_done(self) -> int:
         """Completed rounds (row 0 is the initial point)."""
-        return int(self.rows[-1]["round"]) if self.rows else 0
+        rounds = self.columns.get("round")
+        return int(rounds[-1]) if rounds else 0
 
     @property
     def progress(self) -> float:
@@ -86,14 +79,28 @@ class RunRecord:
         return elapsed / self.rounds_done * (self.config.rounds - self.rounds_done)
 
     def progress_text(self) -> str:
-        """``"40% (4/10), ETA 0:03"`` while running; the final count afterwards."""
+        """``"40% (4/10), ETA 0:03"`` while running, ``"100% (10/10) in 0:07"`` at the end."""
         text = f"{self.progress:.0%} ({self.rounds_done}/{self.config.rounds})"
         eta = self.eta()
-        return f"{text}, ETA {format_duration(eta)}" if eta is not None else text
+        if eta is not None:
+            return f"{text}, ETA {format_duration(eta)}"
+        if self.ended is None:
+            return text
+        return f"{text} in {format_duration(self.ended - self.started)}"
 
     def add_rows(self, rows: list[dict[str, float]]) -> None:
-        """Append rows received from the engine (the run is running from the first one on)."""
-        self.rows.extend(rows)
+        """Append rows received from the engine (the run is running from the first one on).
+
+        Rows become per-metric columns as they arrive (NaN where a row lacks a metric), so live
+        plots cost no more per redraw however long the run.
+        """
+        for row in rows:
+            n = len(next(iter(self.columns.values()), ()))
+            for name in [k for k in row if k not in self.columns]:
+                self.columns[name] = [math.nan] * n
+            for name, column in self.columns.items():
+                column.append(row.get(name, math.nan))
+            self.latest.update({k: v for k, v in row.items() if not math.isnan(v)})
         if self.status == STARTING and rows:
             self.status = RUNNING
 
@@ -108,13 +115,6 @@ class RunRecord:
         """The run could not be built or crashed outside the engine's round loop."""
         self.status, self.error, self.ended = FAILED, message, time.monotonic()
 
-    def latest_metrics(self) -> dict[str, float]:
-        """The last finite value of every metric so far."""
-        latest: dict[str, float] = {}
-        for row in self.rows:
-            latest.update({k: v for k, v in row.items() if not math.isnan(v)})
-        return latest
-
     def command_line(self, multiline: bool = False) -> str:
         """The ``./run.sh ...`` line that reproduces this run."""
         return command_line(self.config, multiline=multiline)
@@ -124,7 +124,9 @@ class RunRecord:
         if self.result is not None:
             return self.result
         return {"status": self.status, "error": self.error, "config": self.config.to_dict(),
-                "command_line": self.command_line(), "metrics": rows_to_metrics(self.rows)}
+                "command_line": self.command_line(),
+                "metrics": {m: np.array(v, dtype=np.int64 if m == "round" else np.float64)
+                            for m, v in self.columns.items()}}
 
 
 class Session:
@@ -177,8 +179,11 @@ class LoadedRun:
         return self.record.live_result() if self.record is not None else self.loaded
 
     def cell(self, column: str) -> Any:
-        """The value of an Analysis-table column: ``name``, ``source``, ``status``, ``rounds``,
-        ``config:<option>`` or ``final:<metric>`` (last finite value, None if there is none)."""
+        """The value of an Analysis-table column.
+
+        Columns: ``name``, ``source``, ``status``, ``rounds``, ``config:<option>`` or
+        ``final:<metric>`` (last finite value, None if there is none).
+        """
         if column in ("name", "source"):
             return getattr(self, column)
         result = self.result

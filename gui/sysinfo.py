@@ -1,19 +1,18 @@
-"""System load (CPU, RAM, GPUs through NVML) and version facts for the status bar, About and Log."""
+"""Facts about this machine and the versions the GUI runs on (About box, log window)."""
 
 from __future__ import annotations
 
 import os
 import platform
 import sys
-from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
-import psutil
 import torch
 from PyQt5.QtCore import PYQT_VERSION_STR, QT_VERSION_STR
 
 import fl_pytorch
+from fl_pytorch.utils.monitor import ResourceSnapshot
 
 LINKS = {
     "FL_PyTorch paper (DistributedML'21)": "https://arxiv.org/abs/2202.03099",
@@ -22,68 +21,9 @@ LINKS = {
 }
 
 
-@dataclass(frozen=True)
-class GpuLoad:
-    """One GPU's utilisation and memory, as NVML reports them."""
-
-    index: int
-    name: str
-    util_percent: float
-    mem_used: int
-    mem_total: int
-
-
-@dataclass(frozen=True)
-class SystemLoad:
-    """A snapshot of the machine's load."""
-
-    cpu_percent: float
-    ram_used: int
-    ram_total: int
-    ram_percent: float
-    gpus: tuple[GpuLoad, ...]
-
-
-class GpuMonitor:
-    """NVML (``pynvml``) access; ``available`` is False (with ``reason``) where there is no GPU."""
-
-    def __init__(self) -> None:
-        self.available = False
-        self.reason = "no GPU"
-        self._handles: list = []
-        try:
-            import pynvml
-            pynvml.nvmlInit()
-            self._nvml = pynvml
-            self._handles = [pynvml.nvmlDeviceGetHandleByIndex(i)
-                             for i in range(pynvml.nvmlDeviceGetCount())]
-        except Exception as e:  # NVML absent or broken: the 'no GPU' state
-            self.reason = f"no GPU ({type(e).__name__.removeprefix('NVMLError_')})"
-            return
-        self.available = bool(self._handles)
-
-    def sample(self) -> tuple[GpuLoad, ...]:
-        """Utilisation and memory of every GPU (empty without NVML)."""
-        loads = []
-        for i, h in enumerate(self._handles):
-            util = self._nvml.nvmlDeviceGetUtilizationRates(h)
-            mem = self._nvml.nvmlDeviceGetMemoryInfo(h)
-            name = self._nvml.nvmlDeviceGetName(h)
-            loads.append(GpuLoad(i, name.decode() if isinstance(name, bytes) else name,
-                                 float(util.gpu), int(mem.used), int(mem.total)))
-        return tuple(loads)
-
-
-def system_load(gpus: GpuMonitor) -> SystemLoad:
-    """CPU percent since the previous call, RAM use, and the GPUs' load."""
-    mem = psutil.virtual_memory()
-    return SystemLoad(psutil.cpu_percent(None), mem.total - mem.available, mem.total,
-                      mem.percent, gpus.sample())
-
-
-def gib(n_bytes: float) -> str:
-    """Bytes as ``"3.2 GiB"``."""
-    return f"{n_bytes / 2**30:.1f} GiB"
+def gib(megabytes: float) -> str:
+    """Megabytes as ``"3.2 GiB"``."""
+    return f"{megabytes / 1024:.1f} GiB"
 
 
 def versions() -> dict[str, str]:
@@ -109,13 +49,9 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def machine_info(gpus: GpuMonitor) -> dict[str, str]:
-    """CPU, memory and GPUs of this machine."""
-    info = {"OS": platform.platform(), "Host": platform.node(),
-            "CPU": f"{_cpu_model()}, {psutil.cpu_count(logical=False) or '?'} cores / "
-                   f"{os.cpu_count()} threads",
-            "RAM": gib(psutil.virtual_memory().total)}
-    loads = gpus.sample()
-    info["GPUs"] = "; ".join(f"{g.index}: {g.name} ({gib(g.mem_total)})" for g in loads) \
-        if loads else gpus.reason
-    return info
+def machine_info(snapshot: ResourceSnapshot) -> dict[str, str]:
+    """OS, CPU, memory and GPUs of this machine."""
+    gpus = "; ".join(f"{g.index}: {g.name} ({gib(g.memory_total_mb)})" for g in snapshot.gpus)
+    return {"OS": platform.platform(), "Host": platform.node(),
+            "CPU": f"{_cpu_model()}, {os.cpu_count()} threads",
+            "RAM": gib(snapshot.ram_total_mb), "GPUs": gpus or snapshot.gpu_state}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+
 from PyQt5.QtCore import QObject, pyqtSignal
 
 from fl_pytorch import Callback, Config, ConfigError, RunInfo, prepare
@@ -22,7 +23,7 @@ LOG = logging.getLogger("fl_pytorch.gui")
 class _SignalCallback(Callback):
     """Engine-thread side: buffer rows, notify the GUI thread."""
 
-    def __init__(self, worker: "RunWorker"):
+    def __init__(self, worker: RunWorker):
         self.worker = worker
 
     def after_round(self, info: RunInfo, row: dict[str, float]) -> None:

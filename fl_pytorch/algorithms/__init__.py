@@ -1,6 +1,21 @@
 """Built-in algorithms; each module registers its record in ``ALGORITHMS``."""
 
-from . import dcgd, diana, fedavg, fedprox, marina, scaffold  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    cofig,
+    dcgd,
+    diana,
+    ef21,
+    ef21_pp,
+    fedavg,
+    fedopt,
+    fedprox,
+    frecon,
+    gradskip,
+    marina,
+    page,
+    pp_marina,
+    scaffold,
+)
 from .registry import ALGORITHMS, register_algorithm
 
 __all__ = ["ALGORITHMS", "register_algorithm"]

@@ -1,5 +1,7 @@
-"""FedAvg (McMahan et al., 2017, "Communication-Efficient Learning of Deep Networks from
-Decentralized Data").
+"""FedAvg: local SGD steps, the server averages the model changes.
+
+McMahan et al., AISTATS 2017, "Communication-Efficient Learning of Deep Networks from
+Decentralized Data".
 
 Hooks: LOCAL_GRADIENT = stochastic gradient of f_i; CLIENT_OPT = local optimizer step (local SGD);
 LOCAL_STATE = compressed model change y - x; SERVER_GRADIENT = minus the weighted mean change;

@@ -14,7 +14,14 @@ An algorithm is a frozen record of plain functions. A variant is FedAvg with som
         G = SERVER_GRADIENT(A, H);  x = SERVER_OPT(x, G);  H = SERVER_GLOBAL_STATE(A, H)
 
 Algorithms with ``local_steps=False`` (DCGD, DIANA, MARINA: gradient methods) run no local loop;
-their LOCAL_STATE builds the message at ``x`` itself.
+their LOCAL_STATE builds the message at ``x`` itself. CLIENT_STATE may widen the round's
+``ctx.participants`` (PP-MARINA's synchronization rounds gather every client) and may set
+``ctx.local_steps`` (GradSkip draws the length of each round at random).
+
+Besides the hooks, the record declares what the algorithm requires (checked at setup by
+``core/compat.py``): the compressor family it accepts, whether every client must take part in
+every round, a fixed server optimizer (the FedOpt family), and, where its paper gives one, the
+theoretical step size (``core/theory.py``) selected by ``--algorithm-options th_stepsize_cvx``.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import torch
 
 from .algorithm_options import AlgoOption
 from .context import ClientContext, ServerContext
+from .theory import Setting, StepSizes
 
 Tensor = torch.Tensor
 State = dict[str, Tensor]
@@ -98,6 +106,19 @@ class Algorithm:
     server_opt: Callable[[Tensor, Tensor, ServerContext], Tensor] = server_optimizer_step
     server_global_state: Callable[[State, State, ServerContext], State] = keep_state
     extra: dict[str, Any] = field(default_factory=dict)
+    #: compressors accepted on the uplink: 'unbiased' (E C(x) = x, omega), 'contractive'
+    #: (alpha; an unbiased C is used as C/(omega+1)), 'any', or 'none' (sends uncompressed:
+    #: only ``ident``)
+    compressor_kind: str = "any"
+    #: True when every client must take part in every round (DIANA, MARINA, EF21, ...)
+    full_participation: bool = False
+    #: the FedOpt family fixes the server optimizer (an entry of config.OPTIMISERS)
+    server_optimiser: str | None = None
+    #: ``step_size(setting, options, convex)``: the paper's step sizes (th_stepsize_cvx/noncvx)
+    step_size: Callable[[Setting, dict[str, Any], bool], StepSizes] | None = None
+    #: ``resolve_options(options, setting)``: option defaults that depend on the problem or the
+    #: compressor (e.g. PP-MARINA's p), filled in once at setup
+    resolve_options: Callable[[dict[str, Any], Setting], dict[str, Any]] | None = None
 
     HOOKS = ("init_server_state", "client_state", "local_gradient", "client_opt", "local_state",
              "server_gradient", "server_opt", "server_global_state")

@@ -53,11 +53,24 @@ COMMON_OPTIONS = {
     "tau": AlgoOption(_count_or_percent, "10%", "minibatch of sgd-nice: a count or P% of the "
                       "client's samples"),
 }
+#: keys of every algorithm whose record has a ``step_size`` (docs/algorithms.md)
+THEORY_OPTIONS = {
+    "th_stepsize_cvx": AlgoOption(flag, False, "use the paper's step size for (strongly) convex "
+                                  "or PL problems instead of --global-lr"),
+    "th_stepsize_noncvx": AlgoOption(flag, False, "use the paper's step size for non-convex "
+                                     "problems instead of --global-lr"),
+}
+
+
+def option_spec(algorithm: Any) -> dict[str, AlgoOption]:
+    """Every key ``algorithm`` accepts: common, theoretical step size (if any), its own."""
+    theory = THEORY_OPTIONS if getattr(algorithm, "step_size", None) else {}
+    return {**COMMON_OPTIONS, **theory, **algorithm.options}
 
 
 def parse_algorithm_options(algorithm: Any, text: str) -> dict[str, Any]:
     """Parse ``text`` for ``algorithm`` (which has an ``options`` dict) into a dict of values."""
-    spec = {**COMMON_OPTIONS, **algorithm.options}
+    spec = option_spec(algorithm)
     values = {k: o.default for k, o in spec.items()}
     for part in (p.strip() for p in str(text).split(",") if p.strip()):
         key, _, raw = part.partition(":")
@@ -76,5 +89,5 @@ def parse_algorithm_options(algorithm: Any, text: str) -> dict[str, Any]:
 
 def describe_options(algorithm: Any) -> str:
     """Help text listing every key of ``algorithm`` with its default."""
-    spec = {**COMMON_OPTIONS, **algorithm.options}
+    spec = option_spec(algorithm)
     return "\n".join(f"  {k} (default {o.default!r}): {o.help}" for k, o in spec.items())

@@ -29,10 +29,21 @@ class ServerContext:
     optimizer: Optional[torch.optim.Optimizer] = None
     broadcast: dict[str, Any] = field(default_factory=dict)  # this round's CLIENT_STATE
     direction: Optional[torch.Tensor] = None  # this round's SERVER_GRADIENT
+    weights: torch.Tensor | None = None  # w_i of every client (summing to one)
+    x: torch.Tensor | None = None  # this round's model, before SERVER_OPT (read-only)
+    local_steps: int | None = None  # set by CLIENT_STATE to fix this round's local steps
 
     @property
     def n_participants(self) -> int:
         return len(self.participants)
+
+    @property
+    def participation_weight(self) -> float:
+        """Sum of w_i over the participants (|S|/n for uniform weights).
+
+        The mean message times this is sum_{i in S} w_i m_i (e.g. to update sum_i w_i h_i).
+        """
+        return float(self.weights[self.participants].sum())
 
 
 @dataclass
@@ -57,9 +68,11 @@ class ClientContext:
     batch: Optional[torch.Tensor] = None  # indices (into inputs) of the current minibatch
     optimizer: Optional[torch.optim.Optimizer] = None
     new_state: dict[str, torch.Tensor] = field(default_factory=dict)
+    scratch: dict[str, Any] = field(default_factory=dict)  # hooks' memory within the round
     bits_up: int = 0
     oracle_full: int = 0
     oracle_samples: int = 0
+    buffers: torch.Tensor | None = None  # this client's batch-norm statistics (updated)
 
     @property
     def num_samples(self) -> int:
@@ -72,13 +85,14 @@ class ClientContext:
         self.oracle_samples += self.batch.numel()
         if self.batch.numel() == self.num_samples:
             self.oracle_full += 1
-        return self.oracle.grad(y, self.inputs[self.batch], self.targets[self.batch])
+        return self.oracle.grad(y, self.inputs[self.batch], self.targets[self.batch],
+                                self.buffers)
 
     def full_grad(self, y: torch.Tensor) -> torch.Tensor:
         """Gradient of the local objective at ``y`` on all local samples."""
         self.oracle_full += 1
         self.oracle_samples += self.num_samples
-        return self.oracle.grad(y, self.inputs, self.targets)
+        return self.oracle.grad(y, self.inputs, self.targets, self.buffers)
 
     def compress(self, t: torch.Tensor, compressor: Optional[Compressor] = None) -> torch.Tensor:
         """Send ``t`` through the uplink compressor (or ``compressor``); count its bits."""

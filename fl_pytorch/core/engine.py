@@ -11,16 +11,24 @@ import datetime as dt
 import math
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
 import torch
 
+from ..execution.evaluation import EvalPipeline
+from ..execution.interrupts import InterruptGuard
+from ..utils.devices import parse_devices
 from ..utils.environment import environment_info
+from ..utils.monitor import peak_gpu_memory_mb
 from ..utils.rng import SERVER, generator
 from .callbacks import Callback, RunInfo
+from .checkpoint import Checkpointer, capture, checkpoint_path, load_checkpoint, restore
 from .client_state import ClientStateStore
 from .context import ServerContext
+from .downlink import Downlink
 from .local import ClientResult, RoundPlan, run_client
 from .metrics import ROW_METRICS, Evaluator
 from .optim import build_optimizer, scheduled_lr, set_lr
@@ -40,25 +48,44 @@ def weighted_mean(results: list[ClientResult], weights: torch.Tensor) -> dict[st
     return agg
 
 
-def broadcast_bits(broadcast: dict[str, Any], x: torch.Tensor) -> int:
-    """Downlink bits to one client: the model and every broadcast tensor at full precision;
-    Python flags (e.g. MARINA's coin) cost one bit."""
-    bits = x.numel() * torch.finfo(x.dtype).bits
-    for v in broadcast.values():
-        bits += v.numel() * torch.finfo(v.dtype).bits if isinstance(v, torch.Tensor) else 1
-    return bits
+def mean_buffers(results: list[ClientResult], weights: torch.Tensor, buffers: torch.Tensor
+                 ) -> torch.Tensor:
+    """The clients' batch-norm statistics, averaged with the weights of their messages.
+
+    FedAvg's choice: buffers are averaged like parameters. ``buffers`` itself when the model has
+    none.
+    """
+    if not buffers.numel() or not results:
+        return buffers
+    return weighted_mean([ClientResult(r.client_id, {"b": r.buffers}, {}, 0, 0, 0)
+                          for r in results], weights)["b"]
+
+
+def model_state(x: torch.Tensor, buffers: torch.Tensor) -> torch.Tensor:
+    """What evaluation needs: ``[x | buffers]`` (just ``x`` for models without buffers)."""
+    return torch.cat([x, buffers]) if buffers.numel() else x
+
+
+#: per-client totals kept in ``result["clients"]`` (arrays indexed by client id)
+CLIENT_TOTALS = ("oracle_grad_full", "oracle_grad_samples", "bits_up", "rounds")
 
 
 class Engine:
     """Runs one simulation; ``stop()`` may be called from any thread."""
 
     def __init__(self, sim: Simulation, callbacks: Optional[Callback] = None,
-                 executor: Any = None, stop_event: Optional[threading.Event] = None):
-        from ..execution import SequentialExecutor
+                 executor: Any = None, stop_event: Optional[threading.Event] = None,
+                 checkpoint_file: Path | None = None):
+        from ..execution import build_executor
+        cfg = sim.config
         self.sim = sim
         self.callbacks = callbacks or Callback()
-        self.executor = executor or SequentialExecutor()
+        self.executor = executor or build_executor(cfg)
         self._stop = stop_event or threading.Event()
+        self._devices = parse_devices(cfg.gpu)
+        self.checkpoint_path = checkpoint_file or checkpoint_path(
+            cfg, cfg.out or f"{cfg.algorithm}_{cfg.run_id or 'run'}")
+        self.resume = load_checkpoint(cfg.resume_from, cfg) if cfg.resume_from else None
 
     def stop(self) -> None:
         """Ask the run to end after the current round (results are kept)."""
@@ -69,29 +96,56 @@ class Engine:
         if cfg.deterministic:
             torch.use_deterministic_algorithms(True)
         evaluator = Evaluator(sim)
-        info = RunInfo(config=cfg, total_rounds=cfg.rounds, problem=sim.problem_info())
+        info = RunInfo(config=cfg, total_rounds=cfg.rounds, problem=sim.problem_info(),
+                       start_round=self.resume["round"] if self.resume else 0)
         x = sim.x0.clone()
-        server_opt = build_optimizer(cfg.global_optimiser, x, cfg.global_lr, cfg.global_momentum,
-                                     cfg.global_weight_decay)
+        buffers = sim.oracle.buffers0.clone()  # the server's batch-norm statistics (may be empty)
+        server_opt = build_optimizer(sim.server_optimiser, x, sim.global_lr,
+                                     cfg.global_momentum, cfg.global_weight_decay)
         store = ClientStateStore(lambda i: alg.init_client_state(i, sim.x0))
+        downlink = Downlink(sim.downlink, sim.x0)
         rows: list[dict[str, float]] = []
         totals = {"oracle_grad_full": 0, "oracle_grad_samples": 0, "bits_up_cum": 0,
                   "bits_down_cum": 0}
+        per_client = {k: np.zeros(sim.num_clients, dtype=np.int64) for k in CLIENT_TOTALS}
         started_at, t0 = dt.datetime.now().isoformat(timespec="seconds"), time.perf_counter()
         status, error = "finished", None
+        threads_before = torch.get_num_threads()  # every computation uses --intra-op-threads
+        torch.set_num_threads(cfg.intra_op_threads)
+        checkpoints = Checkpointer(self.checkpoint_path, cfg.checkpoint_every,
+                                   cfg.save_async_threads)
+        guard, pipeline = InterruptGuard(), None
+
+        def emit(row: dict[str, float]) -> None:
+            rows.append(row)
+            self.callbacks.after_round(info, row)
+
+        def parts() -> dict[str, Any]:  # the run's state: checkpointed, restored in place
+            return dict(x=x, buffers=buffers, server_state=h, client_states=store,
+                        server_optimizer=server_opt,
+                        downlink=downlink.replicas, per_client=per_client, rows=rows,
+                        totals=totals)
         self.callbacks.on_run_begin(info)
         try:
-            # Step 0: H = INIT_SERVER_STATE(x0); row 0 = the initial point.
-            h = alg.init_server_state(x, self._server_ctx(0, [], cfg.global_lr, server_opt))
-            rows.append(self._row(0, 0.0, [], math.nan, 0, 0, cfg.global_lr, totals,
-                                  evaluator.evaluate(x)))
-            self.callbacks.after_round(info, rows[-1])
-            for t in range(cfg.rounds):
+            guard.install()
+            self.executor.start(sim)
+            pipeline = EvalPipeline(sim, lambda view: Evaluator(view).evaluate_state, emit,
+                                    cfg.eval_async_threads, cfg.intra_op_threads)
+            # Step 0: H = INIT_SERVER_STATE(x0); row 0 = the initial point (or resume).
+            h = alg.init_server_state(x, self._server_ctx(0, [], sim.global_lr, server_opt))
+            if self.resume:
+                restore(self.resume, sim.device, **parts())
+                t0 -= rows[-1]["wall_time"]
+            else:
+                pipeline.add(self._row(0, 0.0, [], math.nan, 0, 0, sim.global_lr, totals,
+                                       self._gpu_mb()), model_state(x, buffers))
+            for t in range(info.start_round, cfg.rounds):
+                guard.boundary()  # a Ctrl-C is raised here, between rounds
                 if self._stop.is_set():
                     status = "stopped"
                     break
                 # Step 1: sample the round's clients (server stream of round t).
-                sctx = self._server_ctx(t, [], scheduled_lr(cfg.global_lr_type, cfg.global_lr,
+                sctx = self._server_ctx(t, [], scheduled_lr(cfg.global_lr_type, sim.global_lr,
                                                             t, cfg.rounds), server_opt)
                 sctx.participants = sample_clients(
                     cfg.client_sampling_type, sim.num_clients, cfg.num_clients_per_round,
@@ -99,13 +153,17 @@ class Engine:
                 bits_up = bits_down = 0
                 direction_norm = math.nan
                 if sctx.participants:
-                    # Step 2: s = CLIENT_STATE(H), broadcast with x.
+                    # Step 2: s = CLIENT_STATE(H), broadcast with x (downlink, maybe compressed).
+                    sctx.x = x.detach().clone()
                     sctx.broadcast = alg.client_state(h, sctx)
-                    plan = RoundPlan(t, x.detach().clone(), sctx.broadcast,
-                                     scheduled_lr(cfg.local_lr_type, cfg.local_lr, t, cfg.rounds))
+                    x_sent, sent, bits_per_client = downlink.send(sctx.x, sctx.broadcast,
+                                                                  sctx.generator)
+                    plan = RoundPlan(t, x_sent, sent,
+                                     scheduled_lr(cfg.local_lr_type, sim.local_lr, t, cfg.rounds),
+                                     sctx.local_steps, buffers if buffers.numel() else None)
                     # Step 3: local work of every sampled client (any order, any thread).
-                    results = self.executor.map(lambda i: run_client(sim, store, plan, i),
-                                                sctx.participants)
+                    results = self.executor.map(
+                        lambda i, view: run_client(view, store, plan, i), sctx.participants)
                     # Step 4: persist client states and aggregate, in client-id order.
                     for r in results:
                         if r.new_state:
@@ -114,8 +172,12 @@ class Engine:
                         bits_up += r.bits_up
                         totals["oracle_grad_full"] += r.oracle_full
                         totals["oracle_grad_samples"] += r.oracle_samples
-                    bits_down = broadcast_bits(sctx.broadcast, x) * len(results)
+                        for key, value in zip(CLIENT_TOTALS, (r.oracle_full, r.oracle_samples,
+                                                              r.bits_up, 1)):
+                            per_client[key][r.client_id] += value
+                    bits_down = bits_per_client * len(results)
                     agg = weighted_mean(results, sim.weights)
+                    buffers = mean_buffers(results, sim.weights, buffers)
                     # Step 5: G = SERVER_GRADIENT, x = SERVER_OPT, H = SERVER_GLOBAL_STATE.
                     set_lr(server_opt, sctx.lr)
                     g = alg.server_gradient(agg, h, sctx)
@@ -128,20 +190,31 @@ class Engine:
                 # Step 6: metrics and callbacks.
                 totals["bits_up_cum"] += bits_up
                 totals["bits_down_cum"] += bits_down
-                last = t + 1 == cfg.rounds
-                evaluated = evaluator.evaluate(x) if last or (t + 1) % cfg.eval_every == 0 \
-                    else {}
-                rows.append(self._row(t + 1, time.perf_counter() - t0, sctx.participants,
-                                      direction_norm, bits_up, bits_down, sctx.lr, totals,
-                                      evaluated))
-                self.callbacks.after_round(info, rows[-1])
+                evaluate = t + 1 == cfg.rounds or (t + 1) % cfg.eval_every == 0
+                pipeline.add(self._row(t + 1, time.perf_counter() - t0, sctx.participants,
+                                       direction_norm, bits_up, bits_down, sctx.lr, totals,
+                                       self._gpu_mb()),
+                             model_state(x, buffers) if evaluate else None)
+                if checkpoints.due(t + 1):
+                    pipeline.flush()
+                    checkpoints.save(capture(t + 1, cfg, **parts()))
         except KeyboardInterrupt:
             status = "interrupted"
         except Exception as e:  # saved as a failed run, then re-raised by the caller
             status, error = "failed", f"{type(e).__name__}: {e}"
         finally:
             self.executor.close()
+            torch.set_num_threads(threads_before)
+        # Pending evaluations; on stop/Ctrl-C a checkpoint of the last completed round.
+        status, error = self._wind_down(
+            status, error, pipeline, checkpoints,
+            lambda: capture(int(rows[-1]["round"]), cfg, **parts()) if rows and not guard.forced
+            else None)
+        guard.uninstall()
         result = self._result(rows, evaluator, x, status, error, info, started_at)
+        result["clients"] = per_client
+        if buffers.numel():  # batch-norm statistics that go with final_params
+            result["final_buffers"] = buffers.detach().cpu().numpy().copy()
         self.callbacks.on_run_end(info, result)
         return result
 
@@ -152,11 +225,39 @@ class Engine:
                              participants=participants, lr=lr, options=sim.options,
                              generator=generator(sim.config.manual_runtime_seed, t, SERVER),
                              dim=sim.dim, dtype=sim.dtype, device=sim.device,
-                             problem=sim.dataset.info, uplink=sim.uplink, optimizer=optimizer)
+                             problem=sim.dataset.info, uplink=sim.uplink, optimizer=optimizer,
+                             weights=sim.weights)
+
+    def _gpu_mb(self) -> float:
+        return peak_gpu_memory_mb(self._devices)
+
+    @staticmethod
+    def _wind_down(status: str, error: str | None, pipeline: EvalPipeline | None,
+                   checkpoints: Checkpointer, snapshot: Callable[[], dict[str, Any] | None]
+                   ) -> tuple[str, str | None]:
+        """End of run: pending evaluations, the stop/Ctrl-C checkpoint, checkpoint writes.
+
+        A failure here fails the run.
+        """
+        try:
+            if pipeline is not None:
+                pipeline.flush()
+            if status in ("stopped", "interrupted") and checkpoints.enabled:
+                data = snapshot()
+                if data is not None:
+                    checkpoints.save(data)
+            checkpoints.close()
+        except Exception as e:
+            if status != "failed":
+                status, error = "failed", f"{type(e).__name__}: {e}"
+        finally:
+            if pipeline is not None:
+                pipeline.close()
+        return status, error
 
     @staticmethod
     def _row(t: int, wall: float, participants: list[int], direction_norm: float, bits_up: int,
-             bits_down: int, lr: float, totals: dict[str, int], evaluated: dict[str, float]
+             bits_down: int, lr: float, totals: dict[str, int], gpu_mb: float
              ) -> dict[str, float]:
         n = len(participants)
         return {"round": t, "wall_time": wall, "clients_in_round": n,
@@ -165,7 +266,8 @@ class Engine:
                 "oracle_grad_samples": totals["oracle_grad_samples"],
                 "bits_up_round": bits_up, "bits_up_per_client": bits_up / n if n else 0.0,
                 "bits_up_cum": totals["bits_up_cum"], "bits_down_round": bits_down,
-                "bits_down_cum": totals["bits_down_cum"], "lr_global": lr, **evaluated}
+                "bits_down_cum": totals["bits_down_cum"], "lr_global": lr,
+                "gpu_memory_mb": gpu_mb}
 
     def _result(self, rows: list[dict[str, float]], evaluator: Evaluator, x: torch.Tensor,
                 status: str, error: Optional[str], info: RunInfo, started_at: str
@@ -174,7 +276,8 @@ class Engine:
         names = ROW_METRICS + evaluator.metric_names()
         metrics = {m: np.array([row.get(m, math.nan) for row in rows],
                                dtype=np.int64 if m == "round" else np.float64) for m in names}
-        env = environment_info([str(self.sim.device)])
+        env = environment_info([str(d) for d in self._devices])
+        env["executor"] = self.executor.describe()
         env.update(started_at=started_at,
                    finished_at=dt.datetime.now().isoformat(timespec="seconds"))
         return {"format": "fl_pytorch-result", "version": 1, "status": status, "error": error,

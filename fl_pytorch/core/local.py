@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from ..execution.worker import map_tensors
 from ..utils.rng import generator as stream
 from .batches import local_plan
 from .client_state import ClientStateStore
@@ -23,6 +24,14 @@ class RoundPlan:
     x: torch.Tensor
     broadcast: dict[str, Any]
     local_lr: float
+    local_steps: int | None = None  # set by CLIENT_STATE (GradSkip); None: -li of the config
+    buffers: torch.Tensor | None = None  # the server's batch-norm statistics (None: no buffers)
+
+    def to(self, device: torch.device) -> RoundPlan:
+        """The plan with every tensor on ``device`` (itself when ``x`` is there already)."""
+        if self.x.device == torch.device(device):
+            return self
+        return map_tensors(self, lambda t: t.to(device))
 
 
 @dataclass
@@ -35,6 +44,7 @@ class ClientResult:
     bits_up: int
     oracle_full: int
     oracle_samples: int
+    buffers: torch.Tensor | None = None  # the client's batch-norm statistics after its steps
 
 
 class HookError(RuntimeError):
@@ -45,16 +55,20 @@ def run_client(sim: Any, store: ClientStateStore, plan: RoundPlan, client_id: in
                ) -> ClientResult:
     """Run client ``client_id`` for the round described by ``plan``."""
     cfg, alg = sim.config, sim.algorithm
+    plan = plan.to(sim.device)
     gen = stream(cfg.manual_runtime_seed, plan.round, client_id)
     inputs, targets = sim.client_data[client_id]
+    iters = (plan.local_steps or cfg.number_of_local_iters) if alg.local_steps else 1
     batches = local_plan(sim.options["internal_sgd"], inputs.shape[0], cfg.batch_size,
-                         sim.options["tau"], cfg.number_of_local_iters if alg.local_steps else 1,
-                         cfg.run_local_steps or not alg.local_steps, gen)
+                         sim.options["tau"], iters,
+                         cfg.run_local_steps or not alg.local_steps or plan.local_steps is not None,
+                         gen)
     ctx = ClientContext(client_id=client_id, round=plan.round, x=plan.x,
                         broadcast=plan.broadcast, state=store.get(client_id, sim.device),
                         options=sim.options, generator=gen, lr=plan.local_lr,
                         steps=len(batches), oracle=sim.oracle, inputs=inputs, targets=targets,
-                        uplink=sim.uplink)
+                        uplink=sim.uplink,
+                        buffers=None if plan.buffers is None else plan.buffers.clone())
     hook = "local_gradient"
     try:
         y = plan.x
@@ -77,4 +91,4 @@ def run_client(sim: Any, store: ClientStateStore, plan: RoundPlan, client_id: in
         raise HookError(f"round {plan.round}, client {client_id}, hook "
                         f"{hook.upper()} of {alg.name!r}: {type(e).__name__}: {e}") from e
     return ClientResult(client_id, message, ctx.new_state, ctx.bits_up, ctx.oracle_full,
-                        ctx.oracle_samples)
+                        ctx.oracle_samples, ctx.buffers)

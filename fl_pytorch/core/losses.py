@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -21,12 +21,22 @@ def mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def crossentropy(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Softmax cross-entropy of logits against integer class labels."""
+    """Softmax cross-entropy of logits against integer class labels.
+
+    Logits (B, C) go with labels (B,), logits (B, C, T) with token sequences (B, T); targets
+    equal to -100 are padding and ignored.
+    """
     return F.cross_entropy(pred, target.long())
+
+
+def logistic(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean of ``log(1 + exp(-b z))`` for one logit z per sample and labels b in {-1, +1}."""
+    return F.softplus(-target.reshape(-1) * pred.reshape(-1)).mean()
 
 
 LOSSES.register("mse", mse)
 LOSSES.register("crossentropy", crossentropy)
+LOSSES.register("logistic", logistic)
 
 
 @dataclass(frozen=True)

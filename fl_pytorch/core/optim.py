@@ -25,7 +25,47 @@ def build_optimizer(name: str, param: torch.Tensor, lr: float, momentum: float,
         return torch.optim.RMSprop([param], lr=lr, weight_decay=weight_decay)
     if name == "adagrad":
         return torch.optim.Adagrad([param], lr=lr, weight_decay=weight_decay)
+    if name == "yogi":
+        return Yogi([param], lr=lr, weight_decay=weight_decay)
     raise ValueError(f"unknown optimizer {name!r}")
+
+
+class Yogi(torch.optim.Optimizer):
+    """Yogi, the server optimizer of FedYogi; torch.optim has none.
+
+    Zaheer et al., NeurIPS 2018, "Adaptive Methods for Nonconvex Optimization", Algorithm 2;
+    FedYogi: Reddi et al., ICLR 2021, "Adaptive Federated Optimization".
+    ``m <- b1 m + (1 - b1) g``; ``v <- v - (1 - b2) sign(v - g^2) g^2``;
+    ``x <- x - lr m / (sqrt(v) + eps)``. Unlike Adam's, the second moment moves additively, by at
+    most ``(1 - b2) g^2`` per step. As in both papers, no bias correction; defaults are
+    FedYogi's (betas 0.9, 0.99; eps 1e-3; v starts at 1e-6).
+    """
+
+    def __init__(self, params, lr: float = 1e-2, betas: tuple[float, float] = (0.9, 0.99),
+                 eps: float = 1e-3, initial_accumulator: float = 1e-6, weight_decay: float = 0.0):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
+                                      initial_accumulator=initial_accumulator,
+                                      weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None if closure is None else closure()
+        for group in self.param_groups:
+            b1, b2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad + group["weight_decay"] * p if group["weight_decay"] else p.grad
+                state = self.state[p]
+                if not state:
+                    state["m"] = torch.zeros_like(p)
+                    state["v"] = torch.full_like(p, group["initial_accumulator"])
+                m, v = state["m"], state["v"]
+                g2 = g * g
+                m.mul_(b1).add_(g, alpha=1 - b1)
+                v.addcmul_(torch.sign(v - g2), g2, value=-(1 - b2))
+                p.addcdiv_(m, v.sqrt().add_(group["eps"]), value=-group["lr"])
+        return loss
 
 
 class PlainSGD:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -10,12 +11,17 @@ import torch
 from ..compressors import Compressor, parse_compressor
 from ..config import Config
 from ..data.federated import FederatedDataset
+from ..models.options import apply_model_options
 from ..utils.devices import parse_devices
 from .algorithm import Algorithm
 from .algorithm_options import parse_algorithm_options
+from .batches import batch_size_of
+from .compat import adapt_uplink, check_participation, server_optimiser
 from .losses import LOSSES, REGULARIZERS
+from .model_check import check_fit
 from .oracle import ModuleOracle, build_oracle
 from .sampling import check_sampling
+from .theory import Setting, StepSizes, expected_clients, problem_constants, selected_step_sizes
 
 DTYPES = {"fp32": torch.float32, "fp64": torch.float64}
 
@@ -36,6 +42,12 @@ class Simulation:
     x0: torch.Tensor
     solution: Optional[torch.Tensor]
     client_data: list[tuple[torch.Tensor, torch.Tensor]]
+    downlink: Compressor  # --server-compressor
+    setting: Setting  # the constants theory needs
+    global_lr: float  # --global-lr, or the theoretical step size
+    local_lr: float  # --local-lr, or the theoretical one (local methods)
+    server_optimiser: str  # --global-optimiser, or the algorithm's fixed one (FedOpt)
+    step_sizes: StepSizes | None = None  # set when th_stepsize_cvx/noncvx selected them
 
     @property
     def num_clients(self) -> int:
@@ -45,6 +57,17 @@ class Simulation:
     def dim(self) -> int:
         return self.x0.numel()
 
+    def on_device(self, device: torch.device) -> Simulation:
+        """This simulation with its data copied once to ``device`` (itself when already there)."""
+        if torch.device(device) == self.device:
+            return self
+        data = self.dataset.to(device, self.dtype)
+        return dataclasses.replace(
+            self, dataset=data, device=torch.device(device),
+            client_data=[_client_view(data, ix) for ix in data.client_indices],
+            weights=self.weights.to(device), x0=self.x0.to(device),
+            solution=None if self.solution is None else self.solution.to(device))
+
     def problem_info(self) -> dict[str, Any]:
         info = {"name": self.dataset.name, "dimension": self.dim,
                 "num_clients": self.num_clients,
@@ -52,6 +75,9 @@ class Simulation:
         info.update(self.dataset.info)
         if self.solution is not None:
             info["solution"] = self.solution.cpu().double().numpy()
+        if self.step_sizes is not None:
+            info["theoretical_step_sizes"] = {"global_lr": self.step_sizes.global_lr,
+                                              "local_lr": self.step_sizes.local_lr}
         return info
 
 
@@ -71,27 +97,57 @@ def build_simulation(config: Config) -> Simulation:
     config.validate()
     algorithm = ALGORITHMS.get(config.algorithm)
     options = parse_algorithm_options(algorithm, config.algorithm_options)
-    uplink = parse_compressor(config.client_compressor)
+    uplink = adapt_uplink(algorithm, parse_compressor(config.client_compressor))
+    downlink = parse_compressor(config.server_compressor, "--server-compressor")
+    server_opt = server_optimiser(algorithm, config.global_optimiser)
     device = parse_devices(config.gpu)[0]
     dtype = DTYPES[config.compute_type]
     dataset = DATASETS.get(config.dataset)(config)
     check_sampling(config.client_sampling_type, dataset.num_clients, config.num_clients_per_round)
+    check_participation(algorithm, config.client_sampling_type, dataset.num_clients,
+                        config.num_clients_per_round, config.client_sampling_poisson)
     sizes = dataset.client_sizes()
     weights = sizes / sizes.sum() if config.client_weights == "data-size" \
         else torch.full((dataset.num_clients,), 1.0 / dataset.num_clients, dtype=torch.float64)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.manual_init_seed)
-        model = MODELS.get(config.model)(dataset).to(device=device, dtype=dtype)
+        model = apply_model_options(MODELS.get(config.model)(dataset), config)
+    model = model.to(device=device, dtype=dtype)
     reg = REGULARIZERS.get(config.global_regulizer)
     oracle = build_oracle(model, config.loss, LOSSES.get(config.loss), reg,
-                          config.global_regulizer_alpha, dataset.output_dim)
+                          config.global_regulizer_alpha, dataset.output_dim,
+                          train_mode=not config.turn_off_batch_normalization_and_dropout)
     x0 = oracle.layout.flatten(model).clone()
     solution = None
     l2 = reg.l2_alpha(config.global_regulizer_alpha)
     if dataset.solution is not None and l2 == l2:  # NaN: no closed form
         solution = dataset.solution(weights, l2).to(device=device, dtype=dtype)
+    setting = _setting(config, dataset, weights, uplink, x0.numel(), l2, options)
+    if algorithm.resolve_options is not None:
+        options = algorithm.resolve_options(options, setting)
+    step_sizes = selected_step_sizes(algorithm, options, setting)
+    global_lr, local_lr = config.global_lr, config.local_lr
+    if step_sizes is not None:
+        global_lr, local_lr = step_sizes.global_lr, step_sizes.local_lr or local_lr
     data = dataset.to(device, dtype)
+    check_fit(config, data, oracle, x0)
     return Simulation(config=config, algorithm=algorithm, options=options, dataset=data,
                       oracle=oracle, uplink=uplink, device=device, dtype=dtype,
                       weights=weights.to(device=device, dtype=dtype), x0=x0, solution=solution,
-                      client_data=[_client_view(data, ix) for ix in data.client_indices])
+                      client_data=[_client_view(data, ix) for ix in data.client_indices],
+                      downlink=downlink, setting=setting, global_lr=global_lr,
+                      local_lr=local_lr, server_optimiser=server_opt, step_sizes=step_sizes)
+
+
+def _setting(config: Config, dataset: FederatedDataset, weights: torch.Tensor,
+             uplink: Compressor, dim: int, l2: float, options: dict[str, Any]) -> Setting:
+    sizes = [len(ix) for ix in dataset.client_indices]
+    return Setting(
+        dataset=config.dataset, num_clients=dataset.num_clients, dim=dim, uplink=uplink,
+        clients_per_round=expected_clients(config.client_sampling_type, dataset.num_clients,
+                                           config.num_clients_per_round,
+                                           config.client_sampling_poisson),
+        weights=tuple(weights.tolist()), samples_per_client=tuple(sizes),
+        batch_sizes=tuple(batch_size_of(options["internal_sgd"], n, config.batch_size,
+                                        options["tau"]) or n for n in sizes),
+        constants=problem_constants(dataset.info, l2))

@@ -8,7 +8,7 @@ zero-copy slice of the one tensor held in memory.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import torch
@@ -28,19 +28,32 @@ def partition_of(config: Any) -> str:
     return config.partition
 
 
+def ranges(sizes: list[int]) -> list[torch.Tensor]:
+    """Consecutive index ranges of the given sizes: the clients of a contiguous layout."""
+    bounds = np.cumsum([0, *sizes])
+    return [torch.arange(int(a), int(b)) for a, b in zip(bounds, bounds[1:])]
+
+
 def contiguous(parts: list[np.ndarray]) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """The sample order that makes each part contiguous, and each part's new index range."""
     order = torch.from_numpy(np.concatenate(parts).astype(np.int64))
-    bounds = np.cumsum([0] + [len(p) for p in parts])
-    return order, [torch.arange(int(a), int(b)) for a, b in zip(bounds, bounds[1:])]
+    return order, ranges([len(p) for p in parts])
 
 
 def federate(name: str, config: Any, x: torch.Tensor, y: torch.Tensor, *, task: str,
-             output_dim: int, default_clients: int, test_x: Optional[torch.Tensor] = None,
-             test_y: Optional[torch.Tensor] = None, info: Optional[dict[str, Any]] = None
-             ) -> FederatedDataset:
-    """Split ``(x, y)`` among clients as the config says and build the FederatedDataset."""
+             output_dim: int, default_clients: int, test_x: torch.Tensor | None = None,
+             test_y: torch.Tensor | None = None, info: dict[str, Any] | None = None,
+             fixed_partition: str | None = None) -> FederatedDataset:
+    """Split ``(x, y)`` among clients as the config says and build the FederatedDataset.
+
+    ``fixed_partition`` is the partition implied by names such as ``cifar10_fl_by_class``.
+    """
     spec = partition_of(config)
+    if fixed_partition is not None:
+        if spec not in ("iid", fixed_partition):
+            raise ConfigError(f"--partition: invalid value {spec!r}; dataset {name!r} is always "
+                              f"split {fixed_partition!r}")
+        spec = fixed_partition
     partition = parse_partition(spec)
     labels = None
     if partition.needs_labels:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 import torch
 
@@ -30,10 +31,10 @@ class FederatedDataset:
     input_shape: tuple[int, ...]
     output_dim: int
     task: str = "regression"
-    test_x: Optional[torch.Tensor] = None
-    test_y: Optional[torch.Tensor] = None
+    test_x: torch.Tensor | None = None
+    test_y: torch.Tensor | None = None
     info: dict[str, Any] = field(default_factory=dict)
-    solution: Optional[Callable[[torch.Tensor, float], torch.Tensor]] = None
+    solution: Callable[[torch.Tensor, float], torch.Tensor] | None = None
     extras: dict[str, Any] = field(default_factory=dict)  # non-plain data (e.g. Hessians)
 
     @property
@@ -43,9 +44,9 @@ class FederatedDataset:
     def client_sizes(self) -> torch.Tensor:
         return torch.tensor([len(ix) for ix in self.client_indices], dtype=torch.float64)
 
-    def to(self, device: torch.device, dtype: torch.dtype) -> "FederatedDataset":
+    def to(self, device: torch.device, dtype: torch.dtype) -> FederatedDataset:
         """Move the data to ``device`` once; floating inputs/targets take the compute dtype."""
-        def conv(t: Optional[torch.Tensor]) -> Optional[torch.Tensor]:
+        def conv(t: torch.Tensor | None) -> torch.Tensor | None:
             if t is None:
                 return None
             return t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype)

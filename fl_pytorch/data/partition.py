@@ -10,7 +10,6 @@ proportions drawn from Dirichlet(ALPHA); Hsu et al. 2019). Every sample goes to 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -53,7 +52,7 @@ def parse_partition(spec: str) -> Partition:
 
 
 def split(partition: Partition, num_samples: int, num_clients: int,
-          labels: Optional[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
+          labels: np.ndarray | None, rng: np.random.Generator) -> list[np.ndarray]:
     """Sample indices of each client (every index in exactly one client, none empty)."""
     if num_clients > num_samples:
         raise ConfigError(f"--num-clients: invalid value {num_clients}; the dataset has only "

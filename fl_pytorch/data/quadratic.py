@@ -48,7 +48,7 @@ def generate_quadratic(spec: str = "") -> FederatedDataset:
     shared = _orthonormal(rng, d, min(d, 2))  # eigenvectors of mu and L, common to all clients
     complement = np.linalg.svd(np.eye(d) - shared @ shared.T)[0][:, : d - shared.shape[1]]
     a_blocks, b_blocks, hessians, local_opt = [], [], [], []
-    for i in range(1 if p["homogeneous"] else clients):
+    for _ in range(1 if p["homogeneous"] else clients):
         inner = complement @ _orthonormal(rng, complement.shape[1], complement.shape[1]) \
             if complement.shape[1] else complement
         q = np.concatenate([shared, inner], axis=1)

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
-R = TypeVar("R")
+from .base import Task
 
 
 class SequentialExecutor:
-    """Runs ``task(client_id)`` for each client in order; results in client-id order."""
+    """Runs ``task(client_id, sim)`` for each client in order, on the simulation's own oracle."""
 
     name = "sequential"
 
-    def map(self, task: Callable[[int], R], client_ids: Sequence[int]) -> list[R]:
-        return [task(i) for i in client_ids]
+    def __init__(self) -> None:
+        self._sim: Any = None
+
+    def start(self, sim: Any) -> None:
+        self._sim = sim
+
+    def map(self, task: Task, client_ids: Sequence[int]) -> list:
+        return [task(i, self._sim) for i in client_ids]
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def describe(self) -> str:
+        return "sequential"

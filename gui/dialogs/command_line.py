@@ -21,8 +21,10 @@ from fl_pytorch.cli_line import command_line
 
 
 class CommandLineDialog(QDialog):
-    """Single-line or multi-line command line of ``config``; Copy puts the shown text on the
-    clipboard."""
+    """The single-line or multi-line command line of ``config``.
+
+    Copy puts the shown text on the clipboard.
+    """
 
     def __init__(self, config: Config, title: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -54,7 +56,7 @@ class CommandLineDialog(QDialog):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.resize(760, 320)
+        self.resize(900, 380)
         self._show()
 
     def _show(self) -> None:

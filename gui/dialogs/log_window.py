@@ -25,7 +25,9 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from ..sysinfo import GpuMonitor, machine_info, versions
+from fl_pytorch.utils.monitor import ResourceMonitor
+
+from ..sysinfo import machine_info, versions
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 MAX_RECORDS = 20000
@@ -64,7 +66,7 @@ class SignalLogHandler(logging.Handler):
 class LogWindow(QDialog):
     """Non-modal window: Log (level filter, Clear) and System tabs."""
 
-    def __init__(self, handler: SignalLogHandler, gpus: GpuMonitor,
+    def __init__(self, handler: SignalLogHandler, monitor: ResourceMonitor,
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Log")
@@ -92,7 +94,7 @@ class LogWindow(QDialog):
         log_layout.addLayout(bar)
         log_layout.addWidget(self.view, 1)
         self.system = QTextBrowser()
-        self.system.setHtml(system_html(gpus))
+        self.system.setHtml(system_html(monitor))
         tabs = QTabWidget()
         tabs.addTab(log_page, "Log")
         tabs.addTab(self.system, "System")
@@ -127,9 +129,9 @@ class LogWindow(QDialog):
                 self.view.appendPlainText(text)
 
 
-def system_html(gpus: GpuMonitor) -> str:
+def system_html(monitor: ResourceMonitor) -> str:
     """Machine and version facts as an HTML table."""
-    rows = {**machine_info(gpus), **versions()}
+    rows = {**machine_info(monitor.snapshot()), **versions()}
     cells = "".join(f"<tr><td style='padding-right:16px'><b>{html.escape(k)}</b></td>"
                     f"<td>{html.escape(v)}</td></tr>" for k, v in rows.items())
     return f"<table cellspacing='2'>{cells}</table>"

@@ -7,11 +7,11 @@ Result files are opened with Ctrl+O, the Open button, or by dropping them on the
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from PyQt5.QtCore import Qt, QTimer
-from PyQt5.QtGui import QDragEnterEvent, QDropEvent
+from PyQt5.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
 from PyQt5.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -36,7 +36,7 @@ from ..widgets.analysis_model import AnalysisModel, column_title
 from ..widgets.plot_page import PlotPage
 
 LOG = logging.getLogger("fl_pytorch.gui")
-REDRAW_DELAY_MS = 250  # live runs: at most about four redraws a second
+LIVE_REDRAW_MS = 1000  # live runs: at most one redraw a second
 
 
 class AnalysisTab(QWidget):
@@ -86,7 +86,6 @@ class AnalysisTab(QWidget):
         bar.addWidget(new_page)
 
         self.pages = QTabWidget()
-        self.pages.setTabsClosable(True)
         self.pages.tabCloseRequested.connect(self._close_page)
         self.pages.currentChanged.connect(self.redraw)
         splitter = QSplitter(Qt.Vertical)
@@ -101,7 +100,8 @@ class AnalysisTab(QWidget):
 
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.setInterval(REDRAW_DELAY_MS)
+        self._redraw_timer.setInterval(LIVE_REDRAW_MS)
+        self._stale = False
         self._redraw_timer.timeout.connect(self.redraw)
         runner.run_added.connect(self.add_session_run)
         runner.run_updated.connect(self._run_changed)
@@ -118,6 +118,7 @@ class AnalysisTab(QWidget):
         page = PlotPage()
         page.settings_changed.connect(self.redraw)
         self.pages.addTab(page, page.title())
+        self.pages.setTabsClosable(self.pages.count() > 1)
         self.pages.setCurrentWidget(page)
         self.redraw()
         return page
@@ -126,14 +127,19 @@ class AnalysisTab(QWidget):
         if self.pages.count() > 1:
             self.pages.widget(index).deleteLater()
             self.pages.removeTab(index)
+        self.pages.setTabsClosable(self.pages.count() > 1)
 
     def redraw(self) -> None:
-        """Redraw the shown page with the checked runs."""
+        """Redraw the shown page with the checked runs (later, if the tab is hidden)."""
         page = self.page()
         if page is None:
             return
-        entries = self.model.plotted()
-        results = [e.result for e in entries]
+        if not self.isVisible():  # drawing costs the GUI thread; do it when the tab is shown
+            self._stale = True
+            return
+        self._stale = False
+        results = [r for r in (e.result for e in self.model.plotted())
+                   if len(r["metrics"].get("round", ()))]  # runs with at least one row
         metrics = [m for m in results[0]["metrics"] if all(m in r["metrics"] for r in results)] \
             if results else []
         page.set_y_choices(metrics)
@@ -141,6 +147,12 @@ class AnalysisTab(QWidget):
         page.set_group_choices(keys)
         page.redraw(results)
         self.pages.setTabText(self.pages.indexOf(page), page.title())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Draw what changed while the tab was hidden."""
+        super().showEvent(event)
+        if self._stale:
+            self.redraw()
 
     # ------------------------------------------------------------------ runs
     def add_session_run(self, record: RunRecord) -> None:
@@ -206,11 +218,11 @@ class AnalysisTab(QWidget):
             action.toggled.connect(lambda on, c=column: self.model.set_column_shown(c, on))
 
     # ------------------------------------------------------------------ drag and drop
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()

@@ -85,20 +85,28 @@ class ConfigTab(QWidget):
 
     # ------------------------------------------------------------------ building
     def _build_form(self) -> QWidget:
+        """Group boxes in two columns of about the same number of options."""
         grouped = options_by_group()
         half = sum(len(v) for v in grouped.values()) / 2
-        form = QWidget()
-        columns = QHBoxLayout(form)
-        column, filled = QVBoxLayout(), 0
-        columns.addLayout(column, 1)
+        columns: list[list[str]] = [[]]  # group keys per column
+        filled = 0
         for key, names in grouped.items():
-            if filled and filled + len(names) > half and columns.count() == 1:
-                column = QVBoxLayout()
-                columns.addLayout(column, 1)
-            column.addWidget(self._group_box(GROUPS[key], names))
+            if filled and filled + len(names) > half and len(columns) == 1:
+                columns.append([])
+            columns[-1].append(key)
             filled += len(names)
-        for i in range(columns.count()):
-            columns.itemAt(i).layout().addStretch(1)
+        form = QWidget()
+        row = QHBoxLayout(form)
+        for keys in columns:
+            column = QVBoxLayout()
+            for key in keys:
+                column.addWidget(self._group_box(GROUPS[key], grouped[key]))
+            column.addStretch(1)
+            row.addLayout(column, 1)
+            labels = [self.labels[name] for key in keys for name in grouped[key]]
+            width = max(label.sizeHint().width() for label in labels)
+            for label in labels:  # one label width per column: the fields line up
+                label.setMinimumWidth(width)
         return form
 
     def _group_box(self, title: str, names: list[str]) -> QGroupBox:

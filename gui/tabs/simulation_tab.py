@@ -132,13 +132,18 @@ class SimulationTab(QWidget):
     def _changed(self, record: RunRecord) -> None:
         if record in self.runner.session.runs:
             self.model.run_changed(record)
-        if record in self.selected_runs():
-            self._show_details()
+        if not record.active and record in self.selected_runs():
+            self._show_details()  # active runs: refreshed by the timer, once a second
+        else:
+            self._update_buttons()
 
     def _tick(self) -> None:
         for record in self.runner.session.active():
             self.model.run_changed(record)
-        self._update_buttons()
+        if any(r.active for r in self.selected_runs()):
+            self._show_details()
+        else:
+            self._update_buttons()
 
     def _update_buttons(self) -> None:
         runs = self.selected_runs()
@@ -173,8 +178,8 @@ def details_html(record: RunRecord) -> str:
     if record.error:
         parts.append(f"<p style='color:{STATE_COLORS['failed']}'><b>Error:</b> "
                      f"{html.escape(record.error)}</p>")
-    parts.append(f"<p><b>Command line</b><br><code>{html.escape(record.command_line())}</code></p>")
-    metrics = record.latest_metrics()
+    parts.append(f"<p><b>Command line</b></p><pre>{html.escape(record.command_line(True))}</pre>")
+    metrics = record.latest
     if metrics:
         parts.append("<p><b>Latest metrics</b></p>" + _table(
             [(k, f"{v:.6g}", False) for k, v in metrics.items()]))

@@ -1,5 +1,8 @@
-"""Table model of the Analysis tab's runs: a check box per run (plot it or not) and columns the
-user picks among the run's name, status, configuration options and final metric values."""
+"""Table model of the Analysis tab's runs.
+
+A check box per run (plot it or not), and columns the user picks among the run's name, status,
+configuration options and final metric values.
+"""
 
 from __future__ import annotations
 
@@ -34,13 +37,13 @@ class AnalysisModel(QAbstractTableModel):
         self.entries: list[LoadedRun] = []
         self.columns: list[str] = list(DEFAULT_COLUMNS)
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.entries)
+    def rowCount(self, parent: QModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.entries)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.columns)
+    def columnCount(self, parent: QModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.DisplayRole) -> Any:
         if orientation == Qt.Horizontal and role == Qt.DisplayRole:
             return column_title(self.columns[section])
@@ -55,14 +58,16 @@ class AnalysisModel(QAbstractTableModel):
         if role == Qt.CheckStateRole and index.column() == 0:
             return Qt.Checked if entry.plotted else Qt.Unchecked
         if role == Qt.DisplayRole:
-            value = entry.cell(self.columns[index.column()])
-            return f"{value:.6g}" if isinstance(value, float) else "" if value is None \
-                else str(value)
+            column = self.columns[index.column()]
+            value = entry.cell(column)
+            if value is None:
+                return ""
+            return f"{value:.6g}" if column.startswith("final:") else str(value)
         if role == Qt.ToolTipRole:
             return entry.result.get("command_line") or entry.source
         return None
 
-    def setData(self, index: QModelIndex, value: Any,  # noqa: N802 - Qt API
+    def setData(self, index: QModelIndex, value: Any,
                 role: int = Qt.EditRole) -> bool:
         if role != Qt.CheckStateRole or index.column() != 0:
             return False

@@ -70,6 +70,7 @@ class TextEditor(OptionEditor):
 
     def set_value(self, value: Any) -> None:
         self.edit.setText(str(value))
+        self.edit.setCursorPosition(0)  # long values (specs, paths) show their beginning
 
 
 class ChoiceEditor(OptionEditor):

@@ -1,5 +1,8 @@
-"""One plot page of the Analysis tab: axis choices, log scale, grouping, legend, and a Matplotlib
-Qt canvas drawn by ``fl_pytorch.results.plot_runs``."""
+"""One plot page of the Analysis tab.
+
+Axis choices, log scale, grouping and legend above a Matplotlib Qt canvas drawn by
+``fl_pytorch.results.plot_runs``.
+"""
 
 from __future__ import annotations
 

@@ -14,8 +14,17 @@ from PyQt5.QtWidgets import (
     QStyleOptionViewItem,
 )
 
-from ..state import FAILED, FINISHED, INTERRUPTED, RUNNING, STARTING, STOPPED, RunRecord, Session
-from ..state import device_label
+from ..state import (
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    RUNNING,
+    STARTING,
+    STOPPED,
+    RunRecord,
+    Session,
+    device_label,
+)
 
 COLUMNS = ("Name", "Algorithm", "Device", "Progress", "State", "Result file")
 PROGRESS_COLUMN = COLUMNS.index("Progress")
@@ -31,13 +40,13 @@ class RunsModel(QAbstractTableModel):
         super().__init__(parent)
         self.session = session
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.session.runs)
+    def rowCount(self, parent: QModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.session.runs)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(COLUMNS)
+    def columnCount(self, parent: QModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.DisplayRole) -> Any:
         if orientation == Qt.Horizontal and role == Qt.DisplayRole:
             return COLUMNS[section]

@@ -50,3 +50,11 @@ def test_original_spellings_and_aliases():
                            "--global-regularizer", "cvx_l2norm"])
     assert (cfg.number_of_local_iters, cfg.batch_size, cfg.global_optimiser,
             cfg.global_regulizer) == (4, 16, "momentum", "cvx_l2norm")
+
+
+def test_compressor_help_names_every_registered_compressor():
+    from fl_pytorch.compressors import COMPRESSORS
+    from fl_pytorch.config import OPTIONS
+    text = OPTIONS["client_compressor"].metadata["help"]
+    missing = [n for n in COMPRESSORS.names() if n not in text and n != "bernoulli"]
+    assert not missing, missing

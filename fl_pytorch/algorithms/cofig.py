@@ -1,0 +1,88 @@
+"""COFIG: compressed gradient differences to learned shifts, with partial participation.
+
+Zhao, Burlachenko, Li and Richtarik, 2021, "Faster Rates for Compressed Federated Learning with
+Client-Variance Reduction", arXiv:2112.13097, Algorithm 1, with the paper's two client sets
+taken equal (S' = S, as in the original FL_PyTorch).
+
+Compressed gradient differences to learned shifts h_i, with partial participation:
+
+* LOCAL_STATE (lines 5-7): ``u_i = C(grad f_i(x) - h_i)``; store ``h_i + alpha u_i``; send u_i;
+* SERVER_GRADIENT (line 9): ``G = h + mean_{i in S} u_i``; SERVER_OPT (line 10): ``x - lr G``;
+* SERVER_GLOBAL_STATE (line 11): ``h + alpha sum_{i in S} w_i u_i`` (alpha/n sum over S for
+  uniform weights), so h stays exactly the weighted sum of all h_i, sampled or not. (DIANA's
+  ``h + alpha mean u_i`` is this with full participation.)
+
+``alpha`` defaults to ``1 / (1 + omega)``. Theoretical step sizes (S expected clients per round,
+n clients, L = max L_i): non-convex (Theorem 1)
+``min(1/(2L), S/(5 L (1+omega) n^(2/3)), S/(5 L (1+omega)^(3/2) n^(1/2)))``; convex
+(``th_stepsize_cvx``, the paper's convex theorem as in the original tool, whose second term lacks
+the 1/L restored here) ``min(1/(L (2 + 8 (1+omega)/S)), S/((1+omega) sqrt(n) L))``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..core.algorithm import Algorithm
+from ..core.algorithm_options import AlgoOption
+from ..core.theory import Setting, StepSizes
+from .registry import register_algorithm
+
+
+def parse_shift_rate(v: str) -> float:
+    value = float(v)
+    if not 0 < value <= 1:
+        raise ValueError("alpha must be in (0, 1]")
+    return value
+
+
+def resolve(options, setting: Setting):
+    alpha = options["alpha"]
+    return {**options, "alpha": 1.0 / (1.0 + setting.omega) if alpha is None else alpha}
+
+
+def init_server(x0, ctx):
+    return {"h": torch.zeros_like(x0)}
+
+
+def init_client(client_id, x0):
+    return {"h_i": torch.zeros_like(x0)}
+
+
+def send_shifted_difference(ctx, x, y):
+    h_i = ctx.state["h_i"]
+    u = ctx.compress(ctx.grad(x) - h_i)
+    ctx.new_state["h_i"] = h_i + ctx.options["alpha"] * u
+    return {"u": u}
+
+
+def shifted_mean(agg, h, ctx):
+    return h["h"] + agg["u"]
+
+
+def update_shift(agg, h, ctx):
+    return {"h": h["h"] + ctx.options["alpha"] * ctx.participation_weight * agg["u"]}
+
+
+def step_size(setting: Setting, options, convex: bool) -> StepSizes:
+    s, n, w, big_l = setting.clients_per_round, setting.num_clients, setting.omega, setting.L_max
+    if convex:
+        return StepSizes(min(1.0 / (big_l * (2.0 + 8.0 * (1.0 + w) / s)),
+                             s / ((1.0 + w) * math.sqrt(n) * big_l)))
+    return StepSizes(min(1.0 / (2.0 * big_l),
+                         s / (5.0 * big_l * (1.0 + w) * n ** (2.0 / 3.0)),
+                         s / (5.0 * big_l * (1.0 + w) ** 1.5 * math.sqrt(n))))
+
+
+COFIG = register_algorithm(Algorithm(
+    name="cofig", summary="compressed differences to learned shifts, partial participation",
+    paper="Zhao, Burlachenko, Li, Richtarik, 2021", local_steps=False,
+    options={"alpha": AlgoOption(parse_shift_rate, None,
+                                 "shift learning rate (default 1/(1+omega))")},
+    init_server_state=init_server, init_client_state=init_client,
+    local_state=send_shifted_difference, server_gradient=shifted_mean,
+    server_global_state=update_shift, compressor_kind="unbiased", step_size=step_size,
+    resolve_options=resolve,
+))

@@ -1,0 +1,97 @@
+"""FRECON: learned shifts plus a recursive gradient estimator, with partial participation.
+
+Zhao, Burlachenko, Li and Richtarik, 2021, "Faster Rates for Compressed Federated Learning with
+Client-Variance Reduction", arXiv:2112.13097, Algorithm 2.
+
+COFIG's learned shifts combined with a recursive (SARAH/MARINA-type) estimator g:
+
+* CLIENT_STATE: broadcast the previous model x_prev (its bits are counted);
+* LOCAL_STATE (lines 5-8): ``u_i = C(grad f_i(x) - h_i)``, store ``h_i + alpha u_i``;
+  ``q_i = C(grad f_i(x) - grad f_i(x_prev))`` (same minibatch, independent compressor draw);
+  send u_i and q_i;
+* SERVER_GRADIENT (line 9): ``G = mean q_i + (1 - lambda) g + lambda (mean u_i + h)``;
+  SERVER_OPT (line 3 of the next iteration): ``x - lr G``;
+* SERVER_GLOBAL_STATE (line 10): ``h + alpha sum_{i in S} w_i u_i``; keep G as g and x as x_prev.
+
+The first round has x_prev = x0 and g = 0 (no full gradient at start, unlike the paper's
+g^0 = grad f(x^0)); the estimator's error then decays like (1 - lambda)^t.
+``alpha`` defaults to ``1/(1+omega)`` and ``lambda`` to ``S / (2 (1+omega) n)`` (S expected
+clients per round). Theoretical step size, non-convex only (the paper has no convex result for
+FRECON): ``1 / (L (1 + sqrt(10 (1+omega)^2 n / S^2)))`` with L = max L_i.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..core.algorithm import Algorithm
+from ..core.algorithm_options import AlgoOption
+from ..core.theory import Setting, StepSizes
+from ..errors import ConfigError
+from .cofig import init_client, parse_shift_rate
+from .registry import register_algorithm
+
+
+def resolve(options, setting: Setting):
+    w, s, n = setting.omega, setting.clients_per_round, setting.num_clients
+    alpha, lam = options["alpha"], options["lambda"]
+    return {**options, "alpha": 1.0 / (1.0 + w) if alpha is None else alpha,
+            "lambda": s / (2.0 * (1.0 + w) * n) if lam is None else lam}
+
+
+def init_server(x0, ctx):
+    return {"h": torch.zeros_like(x0), "g": torch.zeros_like(x0), "x_prev": x0.detach().clone()}
+
+
+def broadcast_previous_model(h, ctx):
+    return {"x_prev": h["x_prev"]}
+
+
+def send_shift_and_recursive_differences(ctx, x, y):
+    h_i = ctx.state["h_i"]
+    g = ctx.grad(x)
+    u = ctx.compress(g - h_i)
+    ctx.new_state["h_i"] = h_i + ctx.options["alpha"] * u
+    return {"u": u, "q": ctx.compress(g - ctx.grad(ctx.broadcast["x_prev"]))}
+
+
+def recursive_estimator(agg, h, ctx):
+    lam = ctx.options["lambda"]
+    return agg["q"] + (1.0 - lam) * h["g"] + lam * (agg["u"] + h["h"])
+
+
+def update_state(agg, h, ctx):
+    return {"h": h["h"] + ctx.options["alpha"] * ctx.participation_weight * agg["u"],
+            "g": ctx.direction, "x_prev": ctx.x}
+
+
+def step_size(setting: Setting, options, convex: bool) -> StepSizes:
+    if convex:
+        raise ConfigError("--algorithm-options: invalid value 'th_stepsize_cvx' for algorithm "
+                          "'frecon'; its paper gives a non-convex step size only; valid: "
+                          "th_stepsize_noncvx")
+    w, s, n = setting.omega, setting.clients_per_round, setting.num_clients
+    return StepSizes(1.0 / (setting.L_max * (1.0 + math.sqrt(10.0 * (1.0 + w) ** 2 * n / s ** 2))))
+
+
+def _weight(v: str) -> float:
+    value = float(v)
+    if not 0 < value <= 1:
+        raise ValueError("lambda must be in (0, 1]")
+    return value
+
+
+FRECON = register_algorithm(Algorithm(
+    name="frecon", summary="learned shifts plus a recursive estimator, partial participation",
+    paper="Zhao, Burlachenko, Li, Richtarik, 2021", local_steps=False,
+    options={"alpha": AlgoOption(parse_shift_rate, None,
+                                 "shift learning rate (default 1/(1+omega))"),
+             "lambda": AlgoOption(_weight, None, "weight of the shifted estimate in g (default "
+                                  "S/(2(1+omega)n))")},
+    init_server_state=init_server, init_client_state=init_client,
+    client_state=broadcast_previous_model, local_state=send_shift_and_recursive_differences,
+    server_gradient=recursive_estimator, server_global_state=update_state,
+    compressor_kind="unbiased", step_size=step_size, resolve_options=resolve,
+))

@@ -1,0 +1,122 @@
+"""LIBSVM binary classification files, for logistic regression (read with scikit-learn).
+
+Named datasets (``a1a``..``a9a``, ``w1a``..``w9a``, ``mushrooms``, ``phishing``) are the files
+``<data-path>/<name>`` (and ``<name>.t``, the test split, for the a*/w* families), downloaded from
+the LIBSVM site when missing and online. ``mushrooms`` and ``phishing`` have no test file: a fixed
+shuffle (seed 1234) keeps 20% for testing. ``--dataset libsvm --data-path FILE`` reads any
+binary-label file (its test split is ``FILE.t`` when present, else none).
+
+Features become a dense float64 matrix with a constant 1 prepended (the bias); the two label
+values become -1 and +1. 10 clients by default, split by ``--partition``.
+
+For ``f_i(x) = 1/n_i sum_j log(1 + exp(-b_j a_j^T x))`` the smoothness constants are
+``L_i = lambda_max(A_i^T A_i) / (4 n_i)`` and ``L = lambda_max(sum_i w_i A_i^T A_i / n_i) / 4``
+(the logistic function's second derivative is at most 1/4); they go to ``dataset.info`` (``L``,
+``L_i``, and ``mu = mu_i = 0``: convex, not strongly) for theoretical step sizes, which add an l2
+regularizer's alpha to all of them (``core/theory.py``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError
+from .centralized import federate
+from .download import ensure, fetch
+from .federated import FederatedDataset
+from .registry import register_dataset
+
+URL = "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/binary/"
+WITH_TEST_FILE = [f"{family}{i}a" for family in "aw" for i in range(1, 10)]
+SPLIT_80_20 = ["mushrooms", "phishing"]
+
+
+def lambda_max_gram(a: np.ndarray) -> float:
+    """Largest eigenvalue of ``A^T A`` (through the smaller of the two Gram matrices)."""
+    if a.size == 0:
+        return 0.0
+    gram = a.T @ a if a.shape[0] >= a.shape[1] else a @ a.T
+    return float(np.linalg.eigvalsh(gram)[-1])
+
+
+def smoothness(x: np.ndarray, indices: list[np.ndarray], weights: np.ndarray
+               ) -> dict[str, Any]:
+    """``L``, ``L_i``, ``mu``, ``mu_i`` of the logistic loss on the clients' rows of ``x``."""
+    l_i = [lambda_max_gram(x[ix]) / (4 * len(ix)) for ix in indices]
+    stacked = np.concatenate([x[ix] * np.sqrt(w / len(ix)) for ix, w in zip(indices, weights)])
+    return {"L": lambda_max_gram(stacked) / 4, "L_i": l_i, "mu": 0.0,
+            "mu_i": [0.0] * len(indices)}
+
+
+def read_libsvm(train: Path, test: Path | None, name: str
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Dense features (bias column first) and -1/+1 labels of a train file and optional test."""
+    from .optional import require
+    datasets = require("sklearn.datasets", "scikit-learn", name)
+    files = [str(train)] + ([str(test)] if test else [])
+    try:
+        loaded = datasets.load_svmlight_files(files)
+    except ValueError as e:
+        raise ConfigError(f"--dataset: {name!r}: {files} is not a valid LIBSVM file: {e}") from None
+    values = np.unique(loaded[1])
+    if len(values) != 2:
+        raise ConfigError(f"--dataset: {name!r}: {train} has {len(values)} label values "
+                          f"({values[:5].tolist()}...); a binary-label file is needed")
+
+    def dense(features: Any, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.hstack([np.ones((features.shape[0], 1)), features.toarray()])
+        return x, np.where(labels == values[1], 1.0, -1.0)
+    x, y = dense(loaded[0], loaded[1])
+    tx, ty = dense(loaded[2], loaded[3]) if test else (None, None)
+    return x, y, tx, ty
+
+
+def _files(name: str, config: Any) -> tuple[Path, Path | None]:
+    if name == "libsvm":
+        path = Path(config.data_path)
+        if not path.is_file():
+            raise ConfigError(f"--data-path: invalid value {config.data_path!r}; --dataset libsvm "
+                              "needs the path of a LIBSVM text file")
+        test = path.with_name(path.name + ".t")
+        return path, test if test.is_file() else None
+    root = Path(config.data_path)
+    required = [root / name] + ([root / f"{name}.t"] if name in WITH_TEST_FILE else [])
+
+    def download() -> None:
+        for p in required:
+            if not p.exists():
+                fetch(URL + p.name, p)
+
+    ensure(name, root, required, f"get {', '.join(URL + p.name for p in required)} into "
+           f"{root}, or run once online without --offline", download, config.offline)
+    return required[0], required[1] if len(required) > 1 else None
+
+
+def load_libsvm(name: str, config: Any) -> FederatedDataset:
+    """Load a LIBSVM dataset, federate it and attach its smoothness constants."""
+    train, test = _files(name, config)
+    x, y, tx, ty = read_libsvm(train, test, name)
+    if name in SPLIT_80_20:
+        order = np.random.RandomState(1234).permutation(len(y))
+        cut = int(0.8 * len(y))
+        x, y, tx, ty = x[order[:cut]], y[order[:cut]], x[order[cut:]], y[order[cut:]]
+    ds = federate(name, config, torch.from_numpy(x), torch.from_numpy(y), task="binary",
+                  output_dim=1, default_clients=10,
+                  test_x=None if tx is None else torch.from_numpy(tx),
+                  test_y=None if ty is None else torch.from_numpy(ty),
+                  info={"num_classes": 2, "features": x.shape[1], "file": str(train)})
+    indices = [ix.numpy() for ix in ds.client_indices]
+    sizes = np.array([len(ix) for ix in indices], dtype=np.float64)
+    weights = sizes / sizes.sum() if config.client_weights == "data-size" \
+        else np.full(len(indices), 1.0 / len(indices))
+    ds.info.update(smoothness(ds.x.numpy(), indices, weights))
+    return ds
+
+
+for _name in ["libsvm", *WITH_TEST_FILE, *SPLIT_80_20]:
+    register_dataset(_name)(partial(load_libsvm, _name))

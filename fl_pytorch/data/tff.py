@@ -1,0 +1,174 @@
+"""FEMNIST, Shakespeare and Fed-CIFAR100 in TensorFlow Federated's HDF5 layout (read with h5py).
+
+A file holds ``examples/<client id>/<field>``; clients are the natural ones (one writer for
+FEMNIST, one speaking role for Shakespeare, one LDA-drawn client for Fed-CIFAR100), taken in
+sorted id order; ``--num-clients N`` keeps the first N (0 = all). The test file's clients are
+pooled into one test split. Files, under ``--data-path``:
+
+- ``femnist/fed_emnist_{train,test}.h5``: ``pixels`` (28x28 float, 1 = white) and ``label``
+  (62 classes); images become ``1 - pixels`` in shape (1, 28, 28).
+- ``shakespeare/shakespeare_{train,test}.h5``: ``snippets`` (byte strings). Characters map to
+  the original tool's 86-character vocabulary (ids 1..86; 0 = padding, 87 = out of vocabulary,
+  88 = begin, 89 = end of snippet); every snippet becomes rows of 80 input ids and the 80 next
+  ids as targets, padded at the end (padding targets are -100: ignored by the loss and metrics).
+- ``cifar100_fl/fed_cifar100_{train,test}.h5``: ``image`` (32x32x3 uint8) and ``label``
+  (100 classes), normalized like CIFAR.
+
+``emnist`` and ``full_shakespeare`` are the same data pooled into a centralized dataset (the
+original tool's single-client runs; ``--num-clients``/``--partition`` split them like any other).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError
+from .centralized import federate, partition_of, ranges
+from .cifar import _images
+from .download import ensure, extract, fetch
+from .federated import FederatedDataset
+from .registry import register_dataset
+
+SEQ_LEN = 80
+VOCAB = list("dhlptx@DHLPTX $(,048cgkoswCGKOSW[_#'/37;?bfjnrvzBFJNRVZ\"&*.26:\naeimquyAEIMQUY]!%)"
+             "-159\r")
+PAD, OOV, BOS, EOS = 0, len(VOCAB) + 1, len(VOCAB) + 2, len(VOCAB) + 3
+VOCAB_SIZE = len(VOCAB) + 4
+IGNORE = -100
+_TABLE = np.full(256, OOV, dtype=np.int64)
+_TABLE[[ord(c) for c in VOCAB]] = np.arange(1, len(VOCAB) + 1)
+
+
+def encode_snippet(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Input rows and target rows (each SEQ_LEN wide) of one snippet: BOS text EOS, padded."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    ids = np.concatenate([[BOS], _TABLE[np.minimum(codes, 255)], [EOS]])
+    rows = -(-(len(ids) - 1) // SEQ_LEN)
+    seq = np.full(rows * SEQ_LEN + 1, PAD, dtype=np.int64)
+    seq[:len(ids)] = ids
+    target = seq[1:].copy()
+    target[len(ids) - 1:] = IGNORE
+    return seq[:-1].reshape(rows, SEQ_LEN), target.reshape(rows, SEQ_LEN)
+
+
+def _femnist(group: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    pixels = torch.from_numpy(np.asarray(group["pixels"], dtype=np.float32))
+    return (1.0 - pixels).unsqueeze(1), torch.from_numpy(np.asarray(group["label"])).long()
+
+
+def _shakespeare(group: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    rows = [encode_snippet(s.decode("utf-8", errors="replace")) for s in group["snippets"][()]]
+    if not rows:
+        return torch.zeros(0, SEQ_LEN, dtype=torch.long), torch.zeros(0, SEQ_LEN, dtype=torch.long)
+    return (torch.from_numpy(np.concatenate([r[0] for r in rows])),
+            torch.from_numpy(np.concatenate([r[1] for r in rows])))
+
+
+def _cifar100(group: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    images = np.asarray(group["image"], dtype=np.uint8)
+    rows = images.transpose(0, 3, 1, 2).reshape(len(images), -1)
+    return _images(rows), torch.from_numpy(np.asarray(group["label"])).long()
+
+
+@dataclass(frozen=True)
+class TffLayout:
+    """Files, URL and record decoding of one TFF dataset."""
+
+    folder: str
+    prefix: str
+    archive: str
+    decode: Callable[[Any], tuple[torch.Tensor, torch.Tensor]]
+    task: str
+    output_dim: int
+
+
+FEMNIST = TffLayout("femnist", "fed_emnist", "fed_emnist.tar.bz2", _femnist, "classification", 62)
+SHAKESPEARE = TffLayout("shakespeare", "shakespeare", "shakespeare.tar.bz2", _shakespeare,
+                        "next_token", VOCAB_SIZE)
+CIFAR100_FL = TffLayout("cifar100_fl", "fed_cifar100", "fed_cifar100.tar.bz2", _cifar100,
+                        "classification", 100)
+URL = "https://storage.googleapis.com/tff-datasets-public/"
+
+
+def read_clients(path: Path, decode: Callable, limit: int = 0
+                 ) -> tuple[list[str], list[tuple[torch.Tensor, torch.Tensor]]]:
+    """Client ids (sorted; the first ``limit`` when > 0) and each client's decoded data."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        examples = f["examples"]
+        ids = sorted(examples.keys())
+        ids = ids[:limit] if limit else ids
+        return ids, [decode(examples[c]) for c in ids]
+
+
+def read_tff(layout: TffLayout, config: Any, name: str, limit: int
+             ) -> tuple[list[str], list[tuple[torch.Tensor, torch.Tensor]], torch.Tensor,
+                        torch.Tensor]:
+    """Train clients (ids and data) and the pooled test split of one TFF dataset."""
+    from .optional import require
+    require("h5py", "h5py", name)
+    root = Path(config.data_path)
+    folder = root / layout.folder
+    train, test = (folder / f"{layout.prefix}_{s}.h5" for s in ("train", "test"))
+
+    def download() -> None:
+        extract(fetch(URL + layout.archive, folder / layout.archive), folder)
+
+    ensure(name, root, [train, test], f"get {URL}{layout.archive} and unpack it into {folder}, "
+           "or run once online without --offline", download, config.offline)
+    ids, clients = read_clients(train, layout.decode, limit)
+    _, test_parts = read_clients(test, layout.decode)
+    return (ids, clients, torch.cat([p[0] for p in test_parts]),
+            torch.cat([p[1] for p in test_parts]))
+
+
+def _info(layout: TffLayout) -> dict[str, Any]:
+    if layout.task != "next_token":
+        return {"num_classes": layout.output_dim}
+    return {"vocabulary": "".join(VOCAB), "vocab_size": VOCAB_SIZE, "pad": PAD, "oov": OOV,
+            "bos": BOS, "eos": EOS, "seq_len": SEQ_LEN}
+
+
+def _natural(name: str, layout: TffLayout):
+    def load(config: Any) -> FederatedDataset:
+        spec = partition_of(config)
+        if spec != "iid":
+            raise ConfigError(f"--partition: invalid value {spec!r}; dataset {name!r} has its "
+                              f"natural clients (use {name!r}'s pooled variant or a centralized "
+                              "dataset to re-partition)")
+        ids, clients, tx, ty = read_tff(layout, config, name, config.num_clients)
+        kept = [i for i, c in enumerate(clients) if len(c[1])]  # a client needs data to train
+        clients = [clients[i] for i in kept]
+        x, y = torch.cat([c[0] for c in clients]), torch.cat([c[1] for c in clients])
+        info = {"partition": "natural", "client_ids": [ids[i] for i in kept],
+                "task": layout.task, "test_samples": len(ty), **_info(layout)}
+        indices = ranges([len(c[1]) for c in clients])
+        return FederatedDataset(name=name, x=x, y=y, client_indices=indices,
+                                input_shape=tuple(x.shape[1:]), output_dim=layout.output_dim,
+                                task=layout.task, test_x=tx, test_y=ty, info=info)
+    load.__doc__ = f"Loader for --dataset {name} (natural TFF clients)."
+    return load
+
+
+def _pooled(name: str, layout: TffLayout):
+    def load(config: Any) -> FederatedDataset:
+        _, clients, tx, ty = read_tff(layout, config, name, 0)
+        return federate(name, config, torch.cat([c[0] for c in clients]),
+                        torch.cat([c[1] for c in clients]), task=layout.task,
+                        output_dim=layout.output_dim, default_clients=1, test_x=tx, test_y=ty,
+                        info=_info(layout))
+    load.__doc__ = f"Loader for --dataset {name} (TFF clients pooled, then re-partitioned)."
+    return load
+
+
+for _name, _layout in [("femnist", FEMNIST), ("shakespeare", SHAKESPEARE),
+                       ("cifar100_fl", CIFAR100_FL)]:
+    register_dataset(_name)(_natural(_name, _layout))
+register_dataset("emnist")(_pooled("emnist", FEMNIST))
+register_dataset("full_shakespeare")(_pooled("full_shakespeare", SHAKESPEARE))

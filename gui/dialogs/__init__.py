@@ -1,0 +1,1 @@
+"""Dialogs: command line, log window, remote machines, About."""

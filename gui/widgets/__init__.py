@@ -1,0 +1,1 @@
+"""Reusable widgets: option editors, table models, plot page, system monitor."""

@@ -1,0 +1,125 @@
+"""Analysis tab: open (also drag and drop), columns, axes, log scale, seed bands, legend, pages,
+saving figures and result files."""
+
+import numpy as np
+import pytest
+from matplotlib.collections import PolyCollection
+from PyQt5.QtCore import QMimeData, QPoint, Qt, QUrl
+from PyQt5.QtGui import QDropEvent
+
+from fl_pytorch import Config, load_result, run
+
+from .conftest import QUADRATIC
+
+
+@pytest.fixture(scope="module")
+def result_files(tmp_path_factory):
+    """Two seeds of one group (minibatch SGD, so they differ) and one other algorithm."""
+    folder = tmp_path_factory.mktemp("results")
+    base = Config(**{**QUADRATIC, "algorithm_options": "internal_sgd:sgd", "batch_size": 4},
+                  rounds=6, quiet=True)
+    configs = {"seed1": base.replace(group_name="g", manual_runtime_seed=1),
+               "seed2": base.replace(group_name="g", manual_runtime_seed=2),
+               "scaffold": base.replace(algorithm="scaffold")}
+    for name, config in configs.items():
+        run(config, out=folder / f"{name}.bin")
+    return [folder / f"{name}.bin" for name in configs]
+
+
+def drop(widget, paths):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(QPoint(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    widget.dropEvent(event)
+    return event
+
+
+def test_open_drop_and_plot_seeds_as_a_band(window, result_files):
+    tab = window.analysis_tab
+    window.tabs.setCurrentWidget(tab)
+    assert tab.open_files(result_files[:2]) == 2
+    assert drop(tab, result_files[2:]).isAccepted()
+    assert [e.name for e in tab.model.entries] == ["seed1", "seed2", "scaffold"]
+    assert not tab.page().message.isVisible(), tab.page().message.text()
+    ax = tab.page().figure.axes[0]
+    loaded = [load_result(p) for p in result_files]
+    assert len(ax.lines) == 2  # the group's mean line, and scaffold's line
+    assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 1  # the +- std band
+    mean = (loaded[0]["metrics"]["loss"] + loaded[1]["metrics"]["loss"]) / 2
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), mean)
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), loaded[2]["metrics"]["loss"])
+    assert "mean ± std, 2 runs" in ax.get_legend().get_texts()[0].get_text()
+
+    page = tab.page()
+    page.x_combo.setCurrentIndex(page.x_combo.findData("bits"))
+    page.y_combo.setCurrentText("dist_to_solution")
+    page.log_check.setChecked(True)
+    page.group_combo.setCurrentText("(no grouping)")
+    page.legend_edit.setText("{algorithm} seed={manual_runtime_seed}")
+    page.legend_edit.editingFinished.emit()
+    ax = tab.page().figure.axes[0]
+    assert ax.get_yscale() == "log" and len(ax.lines) == 3
+    np.testing.assert_allclose(ax.lines[2].get_xdata(), loaded[2]["metrics"]["bits_up_cum"])
+    np.testing.assert_allclose(ax.lines[2].get_ydata(), loaded[2]["metrics"]["dist_to_solution"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == \
+        ["fedavg seed=1", "fedavg seed=2", "scaffold seed=456"]
+    assert tab.pages.tabText(0) == "dist_to_solution vs bits sent"
+
+    tab.model.setData(tab.model.index(2, 0), Qt.Unchecked, Qt.CheckStateRole)
+    assert len(tab.page().figure.axes[0].lines) == 2
+
+
+def test_bad_legend_and_bad_files_are_reported_not_raised(window, result_files, tmp_path):
+    tab = window.analysis_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.open_files(result_files[:1])
+    tab.page().legend_edit.setText("{no_such_key}")
+    tab.page().legend_edit.editingFinished.emit()
+    assert tab.page().message.isVisible()
+    assert "unknown key 'no_such_key'" in tab.page().message.text()
+    (tmp_path / "junk.bin").write_bytes(b"not a pickle")
+    assert tab.open_files([tmp_path / "junk.bin", tmp_path / "missing.bin"]) == 0
+    assert "junk.bin" in tab.message.text() and "missing.bin" in tab.message.text()
+    assert len(tab.model.entries) == 1
+
+
+def test_columns_can_be_chosen(window, result_files):
+    tab = window.analysis_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.open_files(result_files)
+    model = tab.model
+    assert "config:global_lr" in model.available_columns()
+    assert "final:dist_to_solution" in model.available_columns()
+    model.set_column_shown("config:global_lr", True)
+    headers = [model.headerData(i, Qt.Horizontal) for i in range(model.columnCount())]
+    assert headers[-1] == "global_lr"
+    assert model.data(model.index(0, len(headers) - 1)) == "1.0"
+    model.set_column_shown("final:loss", False)
+    assert "final loss" not in [model.headerData(i, Qt.Horizontal)
+                                for i in range(model.columnCount())]
+    menu = tab.columns_menu()
+    checked = {a.text() for a in menu.actions() if a.isChecked()}
+    assert "global_lr" in checked and "final loss" not in checked
+
+
+def test_pages_figures_and_result_files_are_saved(window, result_files, tmp_path):
+    tab = window.analysis_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.open_files(result_files)
+    second = tab.add_page()
+    assert tab.pages.count() == 2 and tab.page() is second
+    second.y_combo.setCurrentText("direction_norm")
+    assert tab.pages.tabText(1) == "direction_norm vs rounds"
+    assert tab.pages.tabText(0) == "loss vs rounds"
+    magic = {"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<?xml"}
+    for ext, head in magic.items():
+        path = second.save(tmp_path / f"figure.{ext}")
+        assert path.read_bytes().startswith(head)
+    with pytest.raises(ValueError, match="valid extensions"):
+        second.save(tmp_path / "figure.bmp")
+
+    written = window.save_runs(tmp_path / "saved", tab.model.entries)
+    assert [p.name for p in written] == ["seed1.bin", "seed2.bin", "scaffold.bin"]
+    for original, copy in zip(result_files, written):
+        np.testing.assert_array_equal(load_result(copy)["final_params"],
+                                      load_result(original)["final_params"])

@@ -1,0 +1,128 @@
+"""Configuration tab: generated from the config's metadata, validated with the CLI's messages."""
+
+import dataclasses
+
+import pytest
+from PyQt5.QtCore import Qt
+
+from fl_pytorch import Config
+from fl_pytorch.cli import main as cli_main
+from fl_pytorch.config import GROUPS, OPTIONS, choices_of, primary_flag
+from gui.form import RULES, applies, field_label
+from gui.widgets.option_editors import BoolEditor, ChoiceEditor, DeviceEditor, SeedEditor
+
+
+def test_every_option_has_a_widget_in_its_paper_group(window):
+    tab = window.config_tab
+    assert set(tab.editors) == set(OPTIONS)
+    for name, editor in tab.editors.items():
+        group = OPTIONS[name].metadata["group"]
+        assert editor.parentWidget().title() == GROUPS[group], name
+        assert tab.labels[name].text() == field_label(name)
+        assert primary_flag(OPTIONS[name]) in editor.toolTip()
+        choices = choices_of(name)
+        if choices is not None:
+            assert isinstance(editor, ChoiceEditor), name
+            assert [editor.combo.itemText(i) for i in range(editor.combo.count())] == choices
+        elif isinstance(OPTIONS[name].default, bool):
+            assert isinstance(editor, BoolEditor), name
+
+
+def test_form_round_trips_a_config(window):
+    config = Config(rounds=7, algorithm="scaffold", client_compressor="randk:40%",
+                    run_local_steps=True, global_lr=0.25, comment="a 'quoted' comment",
+                    client_sampling_type="poisson", client_sampling_poisson=0.3)
+    window.config_tab.set_config(config)
+    assert window.config_tab.current_config() == config
+    window.config_tab.set_config(Config())
+    assert window.config_tab.current_config() == Config()
+
+
+def test_only_options_that_apply_are_shown(window):
+    tab = window.config_tab
+    tab.editors["client_sampling_type"].set_value("uniform")
+    assert not tab.editors["client_sampling_poisson"].isVisible()
+    assert tab.editors["num_clients_per_round"].isVisible()
+    tab.editors["client_sampling_type"].set_value("poisson")
+    assert tab.editors["client_sampling_poisson"].isVisible()
+    assert not tab.editors["num_clients_per_round"].isVisible()
+    assert not tab.editors["local_momentum"].isVisible()
+    tab.editors["local_optimiser"].set_value("momentum")
+    assert tab.editors["local_momentum"].isVisible()
+    tab.editors["dataset"].set_value("generated_for_quadratic_minimization")
+    assert tab.editors["dataset_generation_spec"].isVisible()
+    assert not tab.editors["partition"].isVisible()
+    tab.editors["dataset"].set_value("cifar10")
+    assert not tab.editors["dataset_generation_spec"].isVisible()
+    assert tab.editors["partition"].isVisible()
+    assert not applies("dataset_generation_spec", {"dataset": "digits"})
+    for rule in RULES:
+        assert rule.name in OPTIONS and rule.depends_on in OPTIONS
+
+
+def test_a_hidden_option_with_a_bad_value_is_shown_with_its_error(window):
+    tab = window.config_tab
+    tab.editors["client_sampling_poisson"].set_value("1.5")
+    assert tab.editors["client_sampling_type"].value() == "uniform"
+    assert tab.editors["client_sampling_poisson"].isVisible()
+    assert tab.error_labels["client_sampling_poisson"].isVisible()
+
+
+BAD_VALUES = [("rounds", "0"), ("rounds", "abc"), ("global_lr", "-1"),
+              ("number_of_local_iters", "2.5"), ("client_compressor", "randk:x"),
+              ("algorithm_options", "foo:1"), ("extra_track", "nope")]
+
+
+@pytest.mark.parametrize("name,text", BAD_VALUES)
+def test_invalid_field_shows_the_cli_message_and_blocks_launch(window, capsys, name, text):
+    tab = window.config_tab
+    tab.editors[name].set_value(text)
+    message = tab.error_labels[name].text()
+    assert tab.error_labels[name].isVisible() and message
+    assert tab.editors[name].field.property("invalid") is True
+    assert cli_main([primary_flag(OPTIONS[name]), text]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {message}"
+
+    assert window.launch() is None
+    assert window.session.runs == []
+    assert tab.banner.isVisible() and message in tab.banner.text()
+    assert window.tabs.currentWidget() is tab
+
+    tab.editors[name].set_value(getattr(Config(), name))
+    assert not tab.error_labels[name].isVisible()
+    assert not tab.banner.isVisible()
+    assert tab.editors[name].field.property("invalid") is False
+
+
+def test_seed_generate_button_draws_a_valid_new_seed(window, qtbot):
+    editor = window.config_tab.editors["manual_runtime_seed"]
+    assert isinstance(editor, SeedEditor)
+    seeds = set()
+    for _ in range(3):
+        qtbot.mouseClick(editor.generate, Qt.LeftButton)
+        seeds.add(window.config_tab.current_config().manual_runtime_seed)
+    assert len(seeds) == 3 and all(0 <= s < 2**31 for s in seeds)
+
+
+def test_device_menu_and_text_stay_in_sync(window):
+    editor = window.config_tab.editors["gpu"]
+    assert isinstance(editor, DeviceEditor)
+    cpu = editor.device_actions["-1"]
+    assert cpu.isChecked()
+    cpu.setChecked(False)
+    assert editor.value() == ""
+    assert "--gpu" in window.config_tab.error_labels["gpu"].text()
+    cpu.setChecked(True)
+    assert editor.value() == "-1"
+    editor.set_value("cpu")
+    assert cpu.isChecked() and not window.config_tab.errors
+
+
+def test_save_and_load_json(window, tmp_path):
+    config = dataclasses.replace(Config(), rounds=3, algorithm="diana")
+    config.save_json(tmp_path / "c.json")
+    window.config_tab.load_json(str(tmp_path / "c.json"))
+    assert window.config_tab.current_config() == config
+    (tmp_path / "bad.json").write_text('{"no_such_option": 1}')
+    window.config_tab.load_json(str(tmp_path / "bad.json"))
+    assert "unknown option 'no_such_option'" in window.config_tab.banner.text()

@@ -1,0 +1,137 @@
+"""Launching from the form: background runs, live progress, stop, failure, and the command line
+that reproduces a GUI run from a shell."""
+
+import shlex
+import subprocess
+from pathlib import Path
+
+import numpy as np
+from PyQt5.QtCore import Qt, QTimer
+
+from fl_pytorch import load_result
+from gui.dialogs.command_line import CommandLineDialog
+from gui.tabs.simulation_tab import details_html
+from gui.widgets.runs_model import COLUMNS
+
+from .conftest import fill_quadratic, wait_ended
+
+ROOT = Path(__file__).resolve().parents[2]
+STATE = COLUMNS.index("State")
+
+
+def cell(window, row, column):
+    model = window.simulation_tab.model
+    return model.data(model.index(row, COLUMNS.index(column) if isinstance(column, str)
+                                  else column))
+
+
+def test_launch_with_f5_finish_plot_and_reproduce_from_the_command_line(window, qtbot,
+                                                                          tmp_path):
+    fill_quadratic(window, rounds="12", algorithm="scaffold")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key_F5)
+    assert len(window.session.runs) == 1
+    record = window.session.runs[0]
+    assert window.tabs.currentWidget() is window.simulation_tab
+    wait_ended(qtbot, record)
+
+    assert record.status == "finished", record.error
+    assert cell(window, 0, "State") == "finished"
+    assert cell(window, 0, "Progress").startswith("100% (12/12) in 0:")
+    assert cell(window, 0, "Algorithm") == "scaffold" and cell(window, 0, "Device") == "cpu"
+    saved = load_result(record.out_path)
+    assert saved["status"] == "finished"
+    assert saved["command_line"] == record.command_line()
+    html = details_html(record)
+    assert "finished" in html and "dist_to_solution" in html
+
+    window.tabs.setCurrentWidget(window.analysis_tab)
+    page = window.analysis_tab.page()
+    qtbot.waitUntil(lambda: len(page.figure.axes[0].lines) == 1)
+    line = page.figure.axes[0].lines[0]
+    np.testing.assert_array_equal(line.get_xdata(), np.arange(13))
+    np.testing.assert_allclose(line.get_ydata(), saved["metrics"]["loss"])
+
+    # The run's command line, run from a shell elsewhere, gives the same result file contents.
+    window.simulation_tab.select(record)
+    window.simulation_tab.command_button.click()
+    (dialog,) = window.findChildren(CommandLineDialog)
+    line_text = dialog.text.toPlainText()
+    assert line_text == record.command_line()
+    shell_dir = tmp_path / "shell"
+    shell_dir.mkdir()
+    argv = shlex.split(line_text)
+    assert argv[0] == "./run.sh"
+    subprocess.run(shlex.join([str(ROOT / "run.sh"), *argv[1:]]), shell=True, cwd=shell_dir,
+                   check=True, capture_output=True, timeout=120)
+    (cli_file,) = (shell_dir / "results").glob("*.bin")
+    cli = load_result(cli_file)
+    assert cli["config"] == saved["config"] and cli["status"] == "finished"
+    assert set(cli["metrics"]) == set(saved["metrics"])
+    for name, values in saved["metrics"].items():
+        if name != "wall_time":
+            np.testing.assert_array_equal(cli["metrics"][name], values, err_msg=name)
+    np.testing.assert_array_equal(cli["final_params"], saved["final_params"])
+
+
+def test_gui_keeps_processing_events_during_a_run(window, qtbot):
+    fill_quadratic(window, rounds="400")
+    seen_by_timer = []  # rounds done, as the GUI thread sees them on each tick of a timer
+    timer = QTimer()
+    timer.timeout.connect(lambda: seen_by_timer.extend(r.rounds_done for r in
+                                                       window.session.active()))
+    timer.start(5)
+    record = window.launch()
+    wait_ended(qtbot, record)
+    timer.stop()
+    assert record.status == "finished", record.error
+    assert len(set(seen_by_timer)) >= 10  # the event loop ran between rounds all along
+
+
+def test_live_plot_then_stop_keeps_the_rounds_done_so_far(window, qtbot):
+    fill_quadratic(window, rounds="1000000")
+    record = window.launch()
+    window.tabs.setCurrentWidget(window.analysis_tab)
+    page = window.analysis_tab.page()
+
+    def live_points():
+        lines = page.figure.axes[0].lines
+        return len(lines[0].get_xdata()) if lines else 0
+
+    qtbot.waitUntil(lambda: live_points() >= 5, timeout=60_000)
+    assert record.active  # the curve grows while the run is going
+    qtbot.waitUntil(lambda: live_points() >= 10, timeout=60_000)
+    window.simulation_tab.select(record)
+    assert window.simulation_tab.stop_button.isEnabled()
+    qtbot.mouseClick(window.simulation_tab.stop_button, Qt.LeftButton)
+    wait_ended(qtbot, record)
+    assert record.status == "stopped"
+    assert cell(window, 0, "State") == "stopped"
+    saved = load_result(record.out_path)
+    assert saved["status"] == "stopped"
+    rounds = saved["metrics"]["round"].tolist()
+    assert rounds == list(range(len(rounds))) and len(rounds) > 3
+    assert rounds[-1] == record.rounds_done
+    assert np.isfinite(saved["metrics"]["loss"][0])
+
+
+def test_several_runs_at_once_failure_message_stop_all_and_remove(window, qtbot):
+    fill_quadratic(window, rounds="1000000", eval_every="1000")
+    long_run = window.launch()
+    fill_quadratic(window, rounds="5", dataset_generation_spec="clients:abc")
+    broken = window.launch()
+    wait_ended(qtbot, broken)
+    assert broken.status == "failed" and "clients" in broken.error
+    assert cell(window, 1, "State") == "failed"
+    window.simulation_tab.select(broken)
+    assert broken.error in window.simulation_tab.details.toPlainText()
+    qtbot.waitUntil(lambda: long_run.rounds_done >= 1, timeout=60_000)
+    assert long_run.active and cell(window, 0, "State") == "running"
+
+    window.simulation_tab.table.selectAll()
+    window.simulation_tab.remove_selected()  # only the ended run goes
+    assert window.session.runs == [long_run]
+    qtbot.mouseClick(window.simulation_tab.stop_all_button, Qt.LeftButton)
+    wait_ended(qtbot, long_run)
+    assert long_run.status == "stopped"
