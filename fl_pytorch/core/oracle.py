@@ -139,6 +139,18 @@ class ModuleOracle:
                        buffers: torch.Tensor | None = None, train: bool = True
                        ) -> tuple[torch.Tensor, torch.Tensor]:
         """Loss and gradient (plus regularizer) at ``x``; training mode unless ``train=False``."""
+        loss, grad = self._data_loss_and_grad(x, inputs, targets, buffers, train)
+        return loss + self.reg.value(x, self.reg_alpha), grad
+
+    def grad(self, x: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
+             buffers: torch.Tensor | None = None) -> torch.Tensor:
+        """The gradient alone (what local steps need), in training mode."""
+        return self._data_loss_and_grad(x, inputs, targets, buffers, True)[1]
+
+    def _data_loss_and_grad(self, x: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
+                            buffers: torch.Tensor | None, train: bool
+                            ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The data loss (no regularizer) and the full gradient (with it)."""
         with torch.enable_grad():
             self._flat_grad.zero_()
             loss = self.loss(self.predict(x, inputs, buffers, train), targets)
@@ -146,12 +158,7 @@ class ModuleOracle:
         grad = self._flat_grad.clone()
         if not self.reg.is_zero:
             grad += self.reg.grad(x, self.reg_alpha)
-        return loss.detach() + self.reg.value(x, self.reg_alpha), grad
-
-    def grad(self, x: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
-             buffers: torch.Tensor | None = None) -> torch.Tensor:
-        """The gradient alone (what local steps need), in training mode."""
-        return self.value_and_grad(x, inputs, targets, buffers)[1]
+        return loss.detach(), grad
 
 
 class LinearMSEOracle(ModuleOracle):
