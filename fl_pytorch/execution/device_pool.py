@@ -43,11 +43,11 @@ class DevicePoolExecutor:
         for j, dev in enumerate(self.devices):
             if dev not in views:
                 views[dev] = sim.on_device(dev)
-            init = partial(self._make_worker, views[dev], dev, j)
+            init = partial(self._make_worker, views[dev], dev)
             self._pools.append(ThreadPool(self.workers_per_device, f"local-opt-{dev}-{j}", init))
 
-    def _make_worker(self, view: Any, device: torch.device, j: int, k: int) -> DeviceWorker:
-        return DeviceWorker(view, device, self.intra_op_threads, f"{device} pool {j} worker {k}")
+    def _make_worker(self, view: Any, device: torch.device, _k: int) -> DeviceWorker:
+        return DeviceWorker(view, device, self.intra_op_threads)
 
     def map(self, task: Task, client_ids: Sequence[int]) -> list:
         """Run every client; results in the order of ``client_ids``.

@@ -42,9 +42,9 @@ class EvalPipeline:
         else:
             self._inline = make_evaluate(sim)
 
-    def _make_worker(self, sim: Any, intra_op_threads: int, k: int
+    def _make_worker(self, sim: Any, intra_op_threads: int, _k: int
                      ) -> tuple[DeviceWorker, Evaluate]:
-        worker = DeviceWorker(sim, sim.device, intra_op_threads, f"eval worker {k}")
+        worker = DeviceWorker(sim, sim.device, intra_op_threads)
         return worker, self._make_evaluate(worker.sim)
 
     @staticmethod

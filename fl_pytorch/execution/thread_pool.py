@@ -46,10 +46,6 @@ class ThreadPool:
             raise RuntimeError(f"{name}: worker {k} failed to start: "
                                f"{type(exc).__name__}: {exc}") from exc
 
-    @property
-    def num_workers(self) -> int:
-        return len(self._threads)
-
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         """Queue ``fn(context, *args)`` for the next free worker; returns its future."""
         future: Future = Future()

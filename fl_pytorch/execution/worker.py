@@ -1,9 +1,8 @@
 """What one worker thread owns on one device: a model replica, a CUDA stream, its thread count.
 
-``torch.func.functional_call`` (the oracle) swaps parameters into its module while it runs, so a
-module must never serve two threads at once: every worker gets its own long-lived replica, built
-once when the pool starts. The flat parameter vector is bound into the replica by reference on
-each call (views of ``x``, no copy), so nothing is deep-copied per client.
+The oracle's module has its parameters bound to flat tensors that each call overwrites with ``x``
+(one copy of d numbers), so a module must never serve two threads at once: every worker gets its
+own long-lived replica, built once when the pool starts; nothing is deep-copied per client.
 """
 
 from __future__ import annotations
@@ -51,9 +50,9 @@ class DeviceWorker:
     is a per-thread setting.
     """
 
-    def __init__(self, sim: Any, device: torch.device, intra_op_threads: int, label: str):
+    def __init__(self, sim: Any, device: torch.device, intra_op_threads: int):
         torch.set_num_threads(intra_op_threads)
-        self.device, self.label = device, label
+        self.device = device
         self.sim = dataclasses.replace(sim, oracle=sim.oracle.replicate(device))
         self.stream = torch.cuda.Stream(device=device) if device.type == "cuda" else None
 

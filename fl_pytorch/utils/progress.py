@@ -20,8 +20,8 @@ class ProgressBar(Callback):
 
     def on_run_begin(self, info: RunInfo) -> None:
         if self.enabled:
-            self.bar = tqdm(total=info.total_rounds, unit="round", file=sys.stderr,
-                            dynamic_ncols=True)
+            self.bar = tqdm(total=info.total_rounds, initial=info.start_round, unit="round",
+                            file=sys.stderr, dynamic_ncols=True)
 
     def after_round(self, info: RunInfo, row: dict[str, float]) -> None:
         if self.bar is None or row["round"] == 0:
