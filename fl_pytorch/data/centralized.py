@@ -8,6 +8,7 @@ zero-copy slice of the one tensor held in memory.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,18 @@ import torch
 from ..errors import ConfigError
 from .federated import FederatedDataset
 from .partition import parse_partition, split
+
+
+def warn_unused_spec(name: str, config: Any) -> None:
+    """Log that ``--dataset-generation-spec`` does not apply to a dataset read from files.
+
+    An option that does not apply is ignored, as in the GUI (which hides it).
+    """
+    if config.dataset_generation_spec:
+        logging.getLogger("fl_pytorch").warning(
+            "--dataset-generation-spec %r is ignored: dataset %r is not generated (did you mean "
+            "--dataset generated_for_quadratic_minimization?)", config.dataset_generation_spec,
+            name)
 
 
 def partition_of(config: Any) -> str:
@@ -48,6 +61,7 @@ def federate(name: str, config: Any, x: torch.Tensor, y: torch.Tensor, *, task: 
 
     ``fixed_partition`` is the partition implied by names such as ``cifar10_fl_by_class``.
     """
+    warn_unused_spec(name, config)
     spec = partition_of(config)
     if fixed_partition is not None:
         if spec not in ("iid", fixed_partition):

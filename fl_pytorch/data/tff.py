@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
-from .centralized import federate, partition_of, ranges
+from .centralized import federate, partition_of, ranges, warn_unused_spec
 from .cifar import _images
 from .download import ensure, extract, fetch
 from .federated import FederatedDataset
@@ -137,6 +137,7 @@ def _info(layout: TffLayout) -> dict[str, Any]:
 
 def _natural(name: str, layout: TffLayout):
     def load(config: Any) -> FederatedDataset:
+        warn_unused_spec(name, config)
         spec = partition_of(config)
         if spec != "iid":
             raise ConfigError(f"--partition: invalid value {spec!r}; dataset {name!r} has its "

@@ -123,3 +123,9 @@ def test_a_run_end_to_end_with_a_batch_norm_model(tmp_path):
     assert sim.oracle.buffers0.numel() == 2 * sum(  # running mean and variance of every BN
         m.num_features for m in sim.oracle.module.modules()
         if isinstance(m, torch.nn.BatchNorm2d))
+
+
+def test_a_generation_spec_for_a_file_dataset_is_ignored_with_a_warning(caplog):
+    ds = DATASETS.get("digits")(Config(dataset_generation_spec="clients:3"))
+    assert ds.num_clients == 10
+    assert "--dataset-generation-spec 'clients:3' is ignored: dataset 'digits'" in caplog.text

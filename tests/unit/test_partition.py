@@ -74,3 +74,11 @@ def test_bad_specs_are_config_errors(spec, needle):
 def test_more_clients_than_samples_is_an_error():
     with pytest.raises(ConfigError, match="--num-clients: invalid value 11"):
         split(Partition("iid"), 10, 11, None, np.random.default_rng(0))
+
+
+def test_command_line_partition_errors_are_one_line(capsys, tmp_path):
+    from fl_pytorch.cli import main
+    assert main(["--partition", "dirichlet:0", "--out", str(tmp_path / "x.bin")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("error: --partition: invalid value 'dirichlet:0'; dirichlet needs a "
+                   "concentration alpha > 0, e.g. dirichlet:0.5")
