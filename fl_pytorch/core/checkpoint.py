@@ -28,6 +28,7 @@ from ..execution.thread_pool import ThreadPool
 from ..execution.worker import map_tensors
 from ..utils.atomic import atomic_write_bytes
 from .client_state import ClientStateStore
+from .optim import PlainSGD
 
 FORMAT, VERSION = "fl_pytorch-checkpoint", 1
 DEFAULT_DIR = "checkpoints"
@@ -47,6 +48,9 @@ def checkpoint_path(config: Config, out_path: str | Path) -> Path | None:
     return Path(config.checkpoint_dir or DEFAULT_DIR) / f"{Path(out_path).stem}.ckpt"
 
 
+OPTIMIZERS = (torch.optim.Optimizer, PlainSGD)  # what has state_dict/load_state_dict
+
+
 def _plain(obj: Any) -> Any:
     """Plain CPU data, loadable with ``weights_only`` and detached from the running state.
 
@@ -58,7 +62,7 @@ def _plain(obj: Any) -> Any:
         return torch.from_numpy(obj.copy())
     if isinstance(obj, np.generic):
         return obj.item()
-    if isinstance(obj, torch.optim.Optimizer):
+    if isinstance(obj, OPTIMIZERS):
         return _plain(obj.state_dict())
     if isinstance(obj, ClientStateStore):
         return {int(i): _plain(s) for i, s in obj.items()}
@@ -87,7 +91,7 @@ def _restore(live: Any, saved: Any, device: torch.device) -> Any:
     if isinstance(live, np.ndarray) and live.shape == tuple(saved.shape):
         live[...] = saved.numpy()
         return live
-    if isinstance(live, torch.optim.Optimizer):
+    if isinstance(live, OPTIMIZERS):
         live.load_state_dict(saved)
         return live
     if isinstance(live, ClientStateStore):

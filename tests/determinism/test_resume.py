@@ -142,3 +142,14 @@ def test_sigkill_after_a_checkpoint_then_resume_from_the_command_line(straight, 
                      "--quiet"]) == 0
     resumed = load_result(tmp_path / "resumed.bin")
     assert resumed["status"] == "finished" and _bytes(resumed) == straight
+
+
+def test_resume_with_the_default_server_optimizer(quad_config, tmp_path):
+    """The default plain-SGD server optimizer is checkpointed too (quadratic, FedAvg)."""
+    cfg = quad_config(rounds=12, eval_every=1, client_sampling_type="uniform",
+                      num_clients_per_round=3, client_compressor="randk:30%")
+    straight = _bytes(run(cfg, out=tmp_path / "straight.bin"))
+    run(cfg.replace(rounds=6, checkpoint_every=6, checkpoint_dir=str(tmp_path)),
+        out=tmp_path / "half.bin")
+    run(cfg.replace(resume_from=str(tmp_path / "half.ckpt")), out=tmp_path / "rest.bin")
+    assert _bytes(load_result(tmp_path / "rest.bin")) == straight
