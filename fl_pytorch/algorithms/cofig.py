@@ -26,16 +26,9 @@ import math
 import torch
 
 from ..core.algorithm import Algorithm
-from ..core.algorithm_options import AlgoOption
+from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
 from .registry import register_algorithm
-
-
-def parse_shift_rate(v: str) -> float:
-    value = float(v)
-    if not 0 < value <= 1:
-        raise ValueError("alpha must be in (0, 1]")
-    return value
 
 
 def resolve(options, setting: Setting):
@@ -79,7 +72,7 @@ def step_size(setting: Setting, options, convex: bool) -> StepSizes:
 COFIG = register_algorithm(Algorithm(
     name="cofig", summary="compressed differences to learned shifts, partial participation",
     paper="Zhao, Burlachenko, Li, Richtarik, 2021", local_steps=False,
-    options={"alpha": AlgoOption(parse_shift_rate, None,
+    options={"alpha": AlgoOption(fraction("alpha"), None,
                                  "shift learning rate (default 1/(1+omega))")},
     init_server_state=init_server, init_client_state=init_client,
     local_state=send_shifted_difference, server_gradient=shifted_mean,

@@ -22,16 +22,9 @@ import math
 import torch
 
 from ..core.algorithm import Algorithm
-from ..core.algorithm_options import AlgoOption
+from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
 from .registry import register_algorithm
-
-
-def _alpha(v: str) -> float:
-    value = float(v)
-    if not 0 < value <= 1:
-        raise ValueError("alpha must be in (0, 1]")
-    return value
 
 
 def shift_rate(options, compressor, d):
@@ -72,7 +65,8 @@ def step_size(setting: Setting, options, convex: bool) -> StepSizes:
 DIANA = register_algorithm(Algorithm(
     name="diana", summary="compressed gradient differences to learned shifts (no local steps)",
     paper="Mishchenko et al., 2019", local_steps=False,
-    options={"alpha": AlgoOption(_alpha, None, "shift learning rate (default 1/(omega+1))")},
+    options={"alpha": AlgoOption(fraction("alpha"), None,
+                                 "shift learning rate (default 1/(omega+1))")},
     init_server_state=init_server, init_client_state=init_shift,
     local_state=send_shifted_difference, server_gradient=shifted_mean,
     server_global_state=update_shift, compressor_kind="unbiased", full_participation=True,

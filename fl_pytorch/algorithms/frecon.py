@@ -27,10 +27,10 @@ import math
 import torch
 
 from ..core.algorithm import Algorithm
-from ..core.algorithm_options import AlgoOption
+from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
 from ..errors import ConfigError
-from .cofig import init_client, parse_shift_rate
+from .cofig import init_client
 from .registry import register_algorithm
 
 
@@ -76,20 +76,13 @@ def step_size(setting: Setting, options, convex: bool) -> StepSizes:
     return StepSizes(1.0 / (setting.L_max * (1.0 + math.sqrt(10.0 * (1.0 + w) ** 2 * n / s ** 2))))
 
 
-def _weight(v: str) -> float:
-    value = float(v)
-    if not 0 < value <= 1:
-        raise ValueError("lambda must be in (0, 1]")
-    return value
-
-
 FRECON = register_algorithm(Algorithm(
     name="frecon", summary="learned shifts plus a recursive estimator, partial participation",
     paper="Zhao, Burlachenko, Li, Richtarik, 2021", local_steps=False,
-    options={"alpha": AlgoOption(parse_shift_rate, None,
+    options={"alpha": AlgoOption(fraction("alpha"), None,
                                  "shift learning rate (default 1/(1+omega))"),
-             "lambda": AlgoOption(_weight, None, "weight of the shifted estimate in g (default "
-                                  "S/(2(1+omega)n))")},
+             "lambda": AlgoOption(fraction("lambda"), None,
+                                  "weight of the shifted estimate in g (default S/(2(1+omega)n))")},
     init_server_state=init_server, init_client_state=init_client,
     client_state=broadcast_previous_model, local_state=send_shift_and_recursive_differences,
     server_gradient=recursive_estimator, server_global_state=update_state,

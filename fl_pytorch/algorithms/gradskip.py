@@ -33,17 +33,10 @@ import math
 import torch
 
 from ..core.algorithm import Algorithm
-from ..core.algorithm_options import AlgoOption
+from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
 from ..errors import ConfigError
 from .registry import register_algorithm
-
-
-def _probability(v: str) -> float:
-    value = float(v)
-    if not 0 < value <= 1:
-        raise ValueError("must be a probability in (0, 1]")
-    return value
 
 
 def resolve(options, setting: Setting):
@@ -108,9 +101,9 @@ def step_size(setting: Setting, options, convex: bool) -> StepSizes:
 GRADSKIP = register_algorithm(Algorithm(
     name="gradskip", summary="ProxSkip whose clients skip gradient computations (probability q_i)",
     paper="Maranjyan, Safaryan, Richtarik, 2022",
-    options={"p": AlgoOption(_probability, None, "communication probability per local step "
+    options={"p": AlgoOption(fraction("p"), None, "communication probability per local step "
                              "(default 1/sqrt(kappa_max))"),
-             "q": AlgoOption(_probability, None, "probability of another local gradient step, "
+             "q": AlgoOption(fraction("q"), None, "probability of another local gradient step, "
                              "all clients (default (1-1/kappa_i)/(1-1/kappa_max))")},
     init_client_state=init_client, client_state=draw_round_length,
     local_gradient=skipping_shifted_gradient, local_state=send_shifted_model,

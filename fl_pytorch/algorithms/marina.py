@@ -21,16 +21,9 @@ import math
 import torch
 
 from ..core.algorithm import Algorithm
-from ..core.algorithm_options import AlgoOption
+from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
 from .registry import register_algorithm
-
-
-def _probability(v: str) -> float:
-    value = float(v)
-    if not 0 < value <= 1:
-        raise ValueError("p must be in (0, 1]")
-    return value
 
 
 def sync_probability(options, compressor, d):
@@ -80,7 +73,7 @@ def step_size(setting: Setting, options, convex: bool) -> StepSizes:
 MARINA = register_algorithm(Algorithm(
     name="marina", summary="compressed gradient differences with rare full synchronizations",
     paper="Gorbunov et al., ICML 2021", local_steps=False,
-    options={"p": AlgoOption(_probability, None,
+    options={"p": AlgoOption(fraction("p"), None,
                              "probability of a full-gradient round (default 1/(omega+1))")},
     init_server_state=init_server, init_client_state=init_client, client_state=draw_coin,
     local_state=send_gradient_or_difference, server_gradient=estimator,

@@ -24,16 +24,9 @@ from __future__ import annotations
 import torch
 
 from ..core.algorithm import Algorithm
-from ..core.algorithm_options import AlgoOption
+from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting
 from .registry import register_algorithm
-
-
-def _probability(v: str) -> float:
-    value = float(v)
-    if not 0 < value <= 1:
-        raise ValueError("p must be in (0, 1]")
-    return value
 
 
 def resolve(options, setting: Setting):
@@ -70,7 +63,7 @@ def keep_estimator(agg, h, ctx):
 PAGE = register_algorithm(Algorithm(
     name="page", summary="probabilistic switch between full local gradients and minibatch "
     "gradient differences", paper="Li, Bao, Zhang, Richtarik, ICML 2021", local_steps=False,
-    options={"p": AlgoOption(_probability, None, "probability of a full-batch round (default "
+    options={"p": AlgoOption(fraction("p"), None, "probability of a full-batch round (default "
                              "b'/(b+b'), minibatch b' and local samples b)")},
     init_server_state=init_server, client_state=draw_coin,
     local_state=send_gradient_or_minibatch_difference, server_gradient=estimator,

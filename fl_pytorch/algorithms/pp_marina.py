@@ -26,16 +26,9 @@ import math
 import torch
 
 from ..core.algorithm import Algorithm
-from ..core.algorithm_options import AlgoOption
+from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
 from .registry import register_algorithm
-
-
-def _probability(v: str) -> float:
-    value = float(v)
-    if not 0 < value <= 1:
-        raise ValueError("p must be in (0, 1]")
-    return value
 
 
 def resolve(options, setting: Setting):
@@ -83,7 +76,7 @@ def step_size(setting: Setting, options, convex: bool) -> StepSizes:
 PP_MARINA = register_algorithm(Algorithm(
     name="pp-marina", summary="MARINA with partial participation: all clients on sync rounds",
     paper="Gorbunov et al., ICML 2021", local_steps=False,
-    options={"p": AlgoOption(_probability, None, "probability of a synchronization round "
+    options={"p": AlgoOption(fraction("p"), None, "probability of a synchronization round "
                              "(default (r/n)/(1+omega))")},
     init_server_state=init_server, client_state=draw_coin,
     local_state=send_gradient_or_difference, server_gradient=estimator,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -33,6 +34,16 @@ def _count_or_percent(v: str) -> str:
             (not v.endswith("%") and not float(body).is_integer()):
         raise ValueError("expected a positive integer or a percentage in (0%, 100%]")
     return v
+
+
+def fraction(name: str) -> Callable[[str], float]:
+    """A parser of values in (0, 1] (probabilities, shift rates), naming ``name`` in errors."""
+    def parse(v: str) -> float:
+        value = float(v)
+        if not 0 < value <= 1:
+            raise ValueError(f"{name} must be in (0, 1]")
+        return value
+    return parse
 
 
 def flag(v: str) -> bool:

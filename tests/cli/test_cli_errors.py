@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
                                          "only 10 clients"]),
     (["--algorithm-options", "internal_sgd:adam"], ["--algorithm-options", "'adam'",
                                                     "full-gradient"]),
+    (["--algorithm", "marina", "--algorithm-options", "p:1.5"],
+     ["--algorithm-options", "'1.5'", "key 'p'", "p must be in (0, 1]"]),
     (["--algorithm-options", "colour:red"], ["--algorithm-options", "'colour'", "valid keys"]),
     (["--dataset", "cifar11"], ["--dataset", "'cifar11'", "generated_for_quadratic"]),
     (["--gpu", "7"], ["--gpu", "GPU 7 is not available"]),
