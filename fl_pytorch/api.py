@@ -2,7 +2,8 @@
 
 ``run(config)`` builds the simulation, runs it, writes the result file atomically (also when the
 run is stopped, interrupted or fails) and returns the result dict. ``start(config)`` returns a
-handle whose ``stop()`` may be called from another thread (the GUI's Stop button).
+handle whose ``stop()`` may be called from another thread (the GUI's Stop button). Remote
+workers' entries, secret and status probe are re-exported here for the GUI.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from .core.callbacks import Callback, CallbackList, RunInfo
 from .core.checkpoint import checkpoint_path
 from .core.engine import Engine
 from .core.simulation import build_simulation
+from .distributed.addresses import WorkerAddress, parse_worker_entry  # noqa: F401 (for the GUI)
+from .distributed.auth import load_secret  # noqa: F401 (for the GUI's remote machines dialog)
+from .distributed.probe import WorkerStatus, probe_worker  # noqa: F401 (for the GUI)
 from .utils.monitor import ResourceLogCallback
 
 

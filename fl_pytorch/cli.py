@@ -1,5 +1,7 @@
 """Command line: ``run.sh [OPTIONS]`` runs a simulation; ``run.sh results ...`` reads results.
 
+``run.sh worker ...`` (or ``--worker-listen-mode PORT``) serves remote runs.
+
 The parser is generated from :data:`fl_pytorch.config.OPTIONS`, so every option of the config
 object is a flag with the original tool's spelling. Bad input prints one ``error:`` line and
 exits with status 2.
@@ -35,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The simulation parser: one argument group per option group."""
     parser = _Parser(prog="run.sh", description="FL_PyTorch: federated learning optimization "
                      "simulator. Options are grouped as in the paper; subcommands: "
-                     "'results' (show/csv/json/plot result files).",
+                     "'results' (show/csv/json/plot result files), 'worker' (serve remote "
+                     "runs).",
                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--config", metavar="FILE",
                         help="JSON file of options (field names); flags override it")
@@ -44,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--help-algorithm", metavar="NAME",
                         help="describe an algorithm and its --algorithm-options keys, then exit")
     parser.add_argument("--show-command-line", action="store_true",
-                        help="print the command line of the resulting options and exit")
+                        help="print the command line of the resulting options (and the "
+                        "commands that start its remote workers) and exit")
+    parser.add_argument("--worker-listen-mode", metavar="PORT",
+                        help="instead of running a simulation, serve remote runs as a worker "
+                        "listening on PORT (the same as 'run.sh worker --port PORT'; see "
+                        "'run.sh worker --help')")
     groups = {key: parser.add_argument_group(title) for key, title in GROUPS.items()}
     for name, f in OPTIONS.items():
         meta = f.metadata
@@ -110,8 +118,10 @@ def run_simulation(argv: Sequence[str]) -> int:
         config.save_json(args.save_config)
         return 0
     if args.show_command_line:
-        from .cli_line import command_line
+        from .cli_line import command_line, worker_commands
         print(command_line(config))
+        for line in worker_commands(config):
+            print(line)
         return 0
     configure_logging("WARNING" if config.quiet else config.loglevel, config.logfile)
     handle = api.prepare(config, [LogCallback(), ProgressBar(None if not config.quiet else False)])
@@ -128,6 +138,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """``python -m fl_pytorch``: dispatch to the results tools or run a simulation."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if argv and argv[0] == "worker" or any(
+                a.split("=")[0] == "--worker-listen-mode" for a in argv):
+            from .distributed.worker_cli import worker_main
+            return worker_main(argv[1:] if argv[0] == "worker" else argv)
         if argv and argv[0] == "results":
             from .results.cli import add_results_parser, run_results_command
             parser = _Parser(prog="run.sh")

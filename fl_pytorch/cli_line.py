@@ -27,3 +27,18 @@ def _is_number(token: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def worker_commands(config: Config, program: str = "./run.sh") -> list[str]:
+    """The commands that start the remote workers of ``config`` (one per worker), as comments.
+
+    Each worker listens on the address and port of its ``--external-devices`` entries and
+    reads the same secret as the master (the file named by ``--remote-secret-file``, copied to
+    that machine, or ``$FL_PYTORCH_SECRET``).
+    """
+    from .distributed.addresses import parse_external_devices
+    secret = f" --secret-file {shlex.quote(config.remote_secret_file)}" \
+        if config.remote_secret_file else ""
+    return [f"# on {w.host}: {program} worker --host {w.host} --port {w.port}{secret}"
+            + ("" if secret else "   # with FL_PYTORCH_SECRET set as for the master")
+            for w in parse_external_devices(config.external_devices)]

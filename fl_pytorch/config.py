@@ -89,14 +89,33 @@ def _check_devices(value: str) -> Optional[str]:
     from .utils.devices import parse_devices
     try:
         parse_devices(value)
-    except ConfigError as e:
-        return str(e).split(": ", 1)[-1]
+    except ConfigError as e:  # "--gpu: invalid value 'x'; why": keep the why
+        return str(e).split("; ", 1)[-1]
     return None
 
 
 def _check_threads(value: str | int) -> str | None:
     ok = str(value) == "auto" or str(value).isdigit()
     return None if ok else "valid: auto or an integer >= 0 (0 = sequential)"
+
+
+def _check_external_devices(value: str) -> str | None:
+    from .distributed.addresses import parse_external_devices
+    try:
+        parse_external_devices(value)
+    except ConfigError as e:
+        return str(e).split("; ", 1)[-1]
+    return None
+
+
+def _check_master_addr(value: str) -> str | None:
+    if value and value not in ("0.0.0.0", "::"):
+        return None
+    return "give an address of this machine that the workers can reach (e.g. 10.0.0.1)"
+
+
+def _check_port(value: int) -> str | None:
+    return None if 0 <= value <= 65535 else "valid: 0 (any free port) .. 65535"
 
 
 def _check_resume(value: str) -> str | None:
@@ -278,6 +297,33 @@ class Config:
                             "continue the run saved in this checkpoint (its options are the "
                             "defaults; only system options may differ)", "system",
                             check=_check_resume, metavar="FILE")
+    external_devices: str = _opt(
+        "", ["--external-devices"],
+        "run the clients on remote workers, host:port:device,... (the original tool's syntax; "
+        "start each worker with ./run.sh worker --port PORT); this process aggregates and "
+        "evaluates; see docs/remote.md", "system", check=_check_external_devices,
+        metavar="HOST:PORT:DEVICE,...")
+    master_addr: str = _opt("127.0.0.1", ["--master-addr"],
+                            "address of this machine that remote workers connect to for tensors "
+                            "(torch.distributed store and Gloo); nothing listens elsewhere",
+                            "system", check=_check_master_addr, metavar="ADDR")
+    master_port: int = _opt(0, ["--master-port"],
+                            "port of the torch.distributed store of a remote run (0 = any free "
+                            "port)", "system", check=_check_port)
+    remote_secret_file: str = _opt("", ["--remote-secret-file"],
+                                   "file whose first line is the secret shared with the remote "
+                                   "workers (default: $FL_PYTORCH_SECRET)", "system",
+                                   metavar="FILE")
+    remote_timeout: float = _opt(120.0, ["--remote-timeout"],
+                                 "seconds a remote worker may stay silent, or in a round finish "
+                                 "no client, before the run fails naming it (and writes a "
+                                 "checkpoint to resume from)", "system", check=_positive,
+                                 metavar="SECONDS")
+    remote_messages: str = _opt(
+        "per-client", ["--remote-messages"],
+        "what remote workers send back: per-client messages (results bit-identical to a local "
+        "run) or summed (one weighted sum per worker: less traffic, equal up to float "
+        "summation order)", "system", choices=["per-client", "summed"])
     log_gpu_usage: bool = _opt(False, ["--log-gpu-usage"],
                                "log CPU, RAM and GPU use every --eval-every rounds", "system")
     compute_type: str = _opt("fp32", ["--compute-type"], "floating-point type of the simulation",

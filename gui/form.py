@@ -44,6 +44,9 @@ RULES = (
     Rule("dataset_generation_spec", "dataset", _synthetic),
     *(Rule(name, "dataset", lambda v: not _synthetic(v))
       for name in ("data_path", "num_clients", "partition", "sort_dataset_by_class_before_split")),
+    *(Rule(name, "external_devices", lambda v: bool(str(v or "").strip()))
+      for name in ("master_addr", "master_port", "remote_secret_file", "remote_timeout",
+                   "remote_messages")),
 )
 """Which options are shown only for some values of another (e.g. Poisson p for poisson sampling)."""
 
@@ -59,7 +62,8 @@ _WORDS = {"lr": "LR", "gpu": "GPU", "id": "ID", "num": "number of",
 
 _LABELS = {"turn_off_batch_normalization_and_dropout": "No batch norm / dropout",
            "sort_dataset_by_class_before_split": "Sort by class before split",
-           "client_sampling_poisson": "Poisson p", "threadpool_for_local_opt": "Thread pool size"}
+           "client_sampling_poisson": "Poisson p", "threadpool_for_local_opt": "Thread pool size",
+           "external_devices": "Remote workers"}
 
 
 def field_label(name: str) -> str:

@@ -232,8 +232,16 @@ class MainWindow(QMainWindow):
         return self._open(self.log_window, keep=True)
 
     def show_remote_machines(self) -> RemoteMachinesDialog:
-        """Show the remote machines dialog."""
-        return self._open(RemoteMachinesDialog(self.settings, self))
+        """Show the remote machines dialog; its OK sets the form's remote-worker options."""
+        return self._open(RemoteMachinesDialog(self.settings, self, apply=self._use_workers))
+
+    def _use_workers(self, external_devices: str, secret_file: str) -> None:
+        editors = self.config_tab.editors
+        editors["external_devices"].set_value(external_devices)
+        editors["remote_secret_file"].set_value(secret_file)
+        self.statusBar().showMessage(
+            f"Launched runs use the workers {external_devices}" if external_devices
+            else "Launched runs run their clients on this machine", 8000)
 
     def show_about(self) -> AboutDialog:
         """Show the About box."""

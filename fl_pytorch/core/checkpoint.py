@@ -38,12 +38,16 @@ RESUMABLE_CHANGES = frozenset({
     "rounds", "eval_every", "threadpool_for_local_opt", "intra_op_threads", "gpu",
     "eval_async_threads", "save_async_threads", "checkpoint_dir", "checkpoint_every",
     "resume_from", "out", "run_id", "loglevel", "logfile", "quiet", "comment", "group_name",
-    "log_gpu_usage", "deterministic"})
+    "log_gpu_usage", "deterministic", "external_devices", "master_addr", "master_port",
+    "remote_secret_file", "remote_timeout", "remote_messages"})
 
 
 def checkpoint_path(config: Config, out_path: str | Path) -> Path | None:
-    """``<checkpoint dir>/<result file name>.ckpt``, or None when checkpoints are off."""
-    if not (config.checkpoint_dir or config.checkpoint_every):
+    """``<checkpoint dir>/<result file name>.ckpt``, or None when checkpoints are off.
+
+    Runs on remote workers always have one: it is written when a worker is lost.
+    """
+    if not (config.checkpoint_dir or config.checkpoint_every or config.external_devices):
         return None
     return Path(config.checkpoint_dir or DEFAULT_DIR) / f"{Path(out_path).stem}.ckpt"
 

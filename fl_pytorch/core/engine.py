@@ -29,7 +29,7 @@ from .checkpoint import Checkpointer, capture, checkpoint_path, load_checkpoint,
 from .client_state import ClientStateStore
 from .context import ServerContext
 from .downlink import Downlink
-from .local import ClientResult, RoundPlan, run_client
+from .local import ClientResult, RoundAborted, RoundPlan, collect_states, run_round
 from .metrics import ROW_METRICS, Evaluator
 from .optim import build_optimizer, scheduled_lr, set_lr
 from .sampling import sample_clients
@@ -37,13 +37,16 @@ from .simulation import Simulation
 
 
 def weighted_mean(results: list[ClientResult], weights: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Sum_i w_i m_i / sum_i w_i over the round's clients, accumulated in client-id order."""
+    """Sum_i w_i m_i / sum_i w_i over the round's clients, accumulated in client-id order.
+
+    A ``summed`` result (a remote worker's pre-weighted sum) is added as it is.
+    """
     w = [float(weights[r.client_id]) for r in results]
     total = sum(w)
     agg: dict[str, torch.Tensor] = {}
     for wi, r in zip(w, results):
         for key, value in r.message.items():
-            term = value * (wi / total)
+            term = value if r.summed else value * (wi / total)
             agg[key] = term if key not in agg else agg[key] + term
     return agg
 
@@ -57,7 +60,8 @@ def mean_buffers(results: list[ClientResult], weights: torch.Tensor, buffers: to
     """
     if not buffers.numel() or not results:
         return buffers
-    return weighted_mean([ClientResult(r.client_id, {"b": r.buffers}, {}, 0, 0, 0)
+    return weighted_mean([ClientResult(r.client_id, {} if r.buffers is None else {"b": r.buffers},
+                                       {}, 0, 0, 0, summed=r.summed)
                           for r in results], weights)["b"]
 
 
@@ -125,6 +129,11 @@ class Engine:
                         server_optimizer=server_opt,
                         downlink=downlink.replicas, per_client=per_client, rows=rows,
                         totals=totals)
+
+        def snapshot(rounds_done: int) -> dict[str, Any]:  # remote workers hand states back first
+            collect_states(self.executor, store)
+            return capture(rounds_done, cfg, **parts())
+        aborted: RoundAborted | None = None  # a remote worker was lost
         self.callbacks.on_run_begin(info)
         try:
             guard.install()
@@ -156,14 +165,14 @@ class Engine:
                     # Step 2: s = CLIENT_STATE(H), broadcast with x (downlink, maybe compressed).
                     sctx.x = x.detach().clone()
                     sctx.broadcast = alg.client_state(h, sctx)
+                    replicas = dict(downlink.replicas)  # put back if the round is aborted
                     x_sent, sent, bits_per_client = downlink.send(sctx.x, sctx.broadcast,
                                                                   sctx.generator)
                     plan = RoundPlan(t, x_sent, sent,
                                      scheduled_lr(cfg.local_lr_type, sim.local_lr, t, cfg.rounds),
                                      sctx.local_steps, buffers if buffers.numel() else None)
-                    # Step 3: local work of every sampled client (any order, any thread).
-                    results = self.executor.map(
-                        lambda i, view: run_client(view, store, plan, i), sctx.participants)
+                    # Step 3: local work of every sampled client (any order, thread, machine).
+                    results = run_round(self.executor, store, plan, sctx.participants)
                     # Step 4: persist client states and aggregate, in client-id order.
                     for r in results:
                         if r.new_state:
@@ -197,19 +206,26 @@ class Engine:
                              model_state(x, buffers) if evaluate else None)
                 if checkpoints.due(t + 1):
                     pipeline.flush()
-                    checkpoints.save(capture(t + 1, cfg, **parts()))
+                    checkpoints.save(snapshot(t + 1))
         except KeyboardInterrupt:
             status = "interrupted"
+        except RoundAborted as e:  # the state is that of the last completed round
+            downlink.replicas.clear()
+            downlink.replicas.update(replicas)
+            status, error, aborted = "failed", f"{type(e).__name__}: {e}", e
         except Exception as e:  # saved as a failed run, then re-raised by the caller
             status, error = "failed", f"{type(e).__name__}: {e}"
         finally:
-            self.executor.close()
             torch.set_num_threads(threads_before)
-        # Pending evaluations; on stop/Ctrl-C a checkpoint of the last completed round.
-        status, error = self._wind_down(
-            status, error, pipeline, checkpoints,
-            lambda: capture(int(rows[-1]["round"]), cfg, **parts()) if rows and not guard.forced
-            else None)
+        # Pending evaluations; on stop/Ctrl-C (or a lost worker) a checkpoint of the last
+        # completed round, taken before the executor closes (remote workers hold states).
+        try:
+            status, error = self._wind_down(
+                status, error, pipeline, checkpoints,
+                lambda: snapshot(int(rows[-1]["round"])) if rows and not guard.forced else None,
+                aborted)
+        finally:
+            self.executor.close()
         guard.uninstall()
         result = self._result(rows, evaluator, x, status, error, info, started_at)
         result["clients"] = per_client
@@ -233,20 +249,29 @@ class Engine:
 
     @staticmethod
     def _wind_down(status: str, error: str | None, pipeline: EvalPipeline | None,
-                   checkpoints: Checkpointer, snapshot: Callable[[], dict[str, Any] | None]
-                   ) -> tuple[str, str | None]:
+                   checkpoints: Checkpointer, snapshot: Callable[[], dict[str, Any] | None],
+                   aborted: RoundAborted | None = None) -> tuple[str, str | None]:
         """End of run: pending evaluations, the stop/Ctrl-C checkpoint, checkpoint writes.
 
-        A failure here fails the run.
+        ``aborted``: a remote worker was lost; when the state is complete the checkpoint is
+        written too. The error then says which checkpoint to resume from. A failure here fails
+        the run.
         """
         try:
             if pipeline is not None:
                 pipeline.flush()
-            if status in ("stopped", "interrupted") and checkpoints.enabled:
+            resumable = aborted is not None and aborted.resumable
+            if (status in ("stopped", "interrupted") or resumable) and checkpoints.enabled:
                 data = snapshot()
                 if data is not None:
                     checkpoints.save(data)
+                    if resumable:
+                        error = f"{error}; checkpoint of round {data['round']} written"
             checkpoints.close()
+            if aborted is not None:
+                path = checkpoints.path
+                error += f"; continue with --resume-from {path}" if path and path.is_file() \
+                    else "; no checkpoint to resume from (--checkpoint-every N writes them)"
         except Exception as e:
             if status != "failed":
                 status, error = "failed", f"{type(e).__name__}: {e}"

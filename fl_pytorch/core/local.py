@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from ..execution.base import RoundExecutor
 from ..execution.worker import map_tensors
 from ..utils.rng import generator as stream
 from .batches import local_plan
@@ -45,10 +46,43 @@ class ClientResult:
     oracle_full: int
     oracle_samples: int
     buffers: torch.Tensor | None = None  # the client's batch-norm statistics after its steps
+    #: message and buffers already hold a remote worker's sum of (w_j / W) m_j over its clients
+    #: of the round (--remote-messages summed); that worker's other results carry no message
+    summed: bool = False
 
 
 class HookError(RuntimeError):
     """An exception raised inside an algorithm hook, tagged with round, client and hook."""
+
+
+class RoundAborted(RuntimeError):
+    """Not every client of the round could run (a remote worker failed).
+
+    The run's state is still that of the last completed round. ``resumable``: the engine holds
+    every client's state, so a checkpoint of the last completed round is complete.
+    """
+
+    def __init__(self, message: str, resumable: bool):
+        super().__init__(message)
+        self.resumable = resumable
+
+
+def run_round(executor: Any, store: ClientStateStore, plan: RoundPlan,
+              client_ids: list[int]) -> list[ClientResult]:
+    """The results of the round's clients, in the order of ``client_ids``.
+
+    A round executor (remote workers) receives the plan itself, since a closure cannot travel;
+    any other executor maps :func:`run_client`.
+    """
+    if isinstance(executor, RoundExecutor):
+        return executor.run_round(plan, client_ids, store)
+    return executor.map(lambda i, view: run_client(view, store, plan, i), client_ids)
+
+
+def collect_states(executor: Any, store: ClientStateStore) -> None:
+    """Bring the client states that a round executor keeps elsewhere into ``store``."""
+    if isinstance(executor, RoundExecutor):
+        executor.collect_states(store)
 
 
 def run_client(sim: Any, store: ClientStateStore, plan: RoundPlan, client_id: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 R = TypeVar("R")
 
@@ -25,6 +25,33 @@ class Executor(Protocol):
 
     def close(self) -> None:
         """Release threads and replicas; safe to call twice."""
+
+    def describe(self) -> str:
+        """A short description for logs and result files."""
+
+
+@runtime_checkable
+class RoundExecutor(Protocol):
+    """A round-level executor (remote workers): it receives the round's plan, not a closure.
+
+    A closure cannot travel to another machine, so the engine hands such an executor the
+    ``RoundPlan`` and the client-state store (``core/local.py:run_round``). Client states it
+    keeps elsewhere are brought into the store by ``collect_states`` before a checkpoint.
+    """
+
+    name: str
+
+    def start(self, sim: Any) -> None:
+        """Connect and set up the run for ``sim``."""
+
+    def run_round(self, plan: Any, client_ids: Sequence[int], store: Any) -> list:
+        """The ``ClientResult`` of every client, in the order of ``client_ids``."""
+
+    def collect_states(self, store: Any) -> None:
+        """Put every client state held elsewhere into ``store``."""
+
+    def close(self) -> None:
+        """End the run's connections; safe to call twice."""
 
     def describe(self) -> str:
         """A short description for logs and result files."""

@@ -39,9 +39,13 @@ def auto_workers_per_device(devices: list, intra_op_threads: int) -> int:
 def build_executor(config: Any) -> Executor:
     """The executor of ``config``.
 
-    Sequential for 0; per-device pools for N; for ``auto``, sequential measured against the
-    pools (when the pools would run more than one thread).
+    Remote workers for ``--external-devices``; otherwise sequential for 0; per-device pools for
+    N; for ``auto``, sequential measured against the pools (when the pools would run more than
+    one thread).
     """
+    if config.external_devices:  # the clients run on remote workers (docs/remote.md)
+        from .remote import RemoteExecutor
+        return RemoteExecutor(config)
     spec = str(config.threadpool_for_local_opt)
     devices = parse_devices(config.gpu)
     if spec == "auto":

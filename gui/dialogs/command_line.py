@@ -1,4 +1,8 @@
-""""Show command line": the exact ``./run.sh ...`` line of a configuration, with a Copy button."""
+""""Show command line": the exact ``./run.sh ...`` line of a configuration, with a Copy button.
+
+A configuration with remote workers also gets, as shell comments, the command that starts each
+worker on its machine.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from PyQt5.QtWidgets import (
 )
 
 from fl_pytorch import Config
-from fl_pytorch.cli_line import command_line
+from fl_pytorch.cli_line import command_line, worker_commands
 
 
 class CommandLineDialog(QDialog):
@@ -29,7 +33,9 @@ class CommandLineDialog(QDialog):
     def __init__(self, config: Config, title: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(f"Command line — {title}")
-        self.lines = {False: command_line(config), True: command_line(config, multiline=True)}
+        workers = "".join(f"\n{line}" for line in worker_commands(config))  # remote workers
+        self.lines = {False: command_line(config) + workers,
+                      True: command_line(config, multiline=True) + workers}
         self.single = QRadioButton("Single line")
         self.multi = QRadioButton("Multi-line")
         self.single.setChecked(True)
