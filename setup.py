@@ -1,5 +1,8 @@
-"""Installable package: ``pip install -e .`` gives the ``fl_pytorch`` and ``fl_pytorch_gui``
-commands; ``python -m fl_pytorch`` works too."""
+"""Installable package.
+
+``pip install -e .`` gives the ``fl_pytorch`` and ``fl_pytorch_gui`` commands;
+``python -m fl_pytorch`` works too.
+"""
 
 import re
 from pathlib import Path
@@ -10,7 +13,7 @@ here = Path(__file__).parent
 version = re.search(r'__version__ = "([^"]+)"',
                     (here / "fl_pytorch" / "__init__.py").read_text()).group(1)
 requirements = [line.strip() for line in (here / "requirements.txt").read_text().splitlines()
-                if line.strip() and not line.startswith(("#", "pytest"))]
+                if line.strip() and not line.startswith(("#", "pytest", "ruff"))]
 
 setup(
     name="fl_pytorch",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from .config import Config
 from .core.callbacks import Callback, CallbackList, RunInfo
@@ -47,15 +48,15 @@ class RunHandle:
     """A configured run: ``run()`` executes it in the calling thread; ``stop()`` from any."""
 
     def __init__(self, config: Config, callbacks: Sequence[Callback] = (),
-                 out: Optional[str | Path] = None, executor: Any = None,
-                 stop_event: Optional[threading.Event] = None):
+                 out: str | Path | None = None, executor: Any = None,
+                 stop_event: threading.Event | None = None):
         self.config = config
         self.out_path = Path(out) if out else default_out_path(config)
         sim = build_simulation(config)
         extra = [ResourceLogCallback(config.eval_every)] if config.log_gpu_usage else []
         self.engine = Engine(sim, CallbackList([*callbacks, *extra, ResultWriter(self.out_path)]),
                              executor, stop_event, checkpoint_path(config, self.out_path))
-        self.result: Optional[dict[str, Any]] = None
+        self.result: dict[str, Any] | None = None
 
     def run(self) -> dict[str, Any]:
         self.result = self.engine.run()
@@ -66,14 +67,14 @@ class RunHandle:
 
 
 def prepare(config: Config, callbacks: Sequence[Callback] = (),
-            out: Optional[str | Path] = None, stop_event: Optional[threading.Event] = None
+            out: str | Path | None = None, stop_event: threading.Event | None = None
             ) -> RunHandle:
     """Validate and build a run (raises ConfigError on bad input) without starting it."""
     return RunHandle(config, callbacks, out, stop_event=stop_event)
 
 
 def run(config: Config, callbacks: Sequence[Callback] = (),
-        out: Optional[str | Path] = None, stop_event: Optional[threading.Event] = None
+        out: str | Path | None = None, stop_event: threading.Event | None = None
         ) -> dict[str, Any]:
     """Run ``config`` to the end (or until ``stop_event`` is set) and return the result dict."""
     return prepare(config, callbacks, out, stop_event).run()

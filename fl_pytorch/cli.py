@@ -13,7 +13,7 @@ import argparse
 import dataclasses
 import math
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from .config import GROUPS, OPTIONS, Config, coerce
 from .errors import ConfigError
@@ -134,7 +134,7 @@ def run_simulation(argv: Sequence[str]) -> int:
     return EXIT_INTERRUPTED if result["status"] == "interrupted" else 0
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """``python -m fl_pytorch``: dispatch to the results tools or run a simulation."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 from .errors import ConfigError
 
@@ -25,26 +26,26 @@ GROUPS = {
 
 
 def _opt(default: Any, flags: Sequence[str], help: str, group: str,
-         choices: Optional[Callable[[], list[str]] | list[str]] = None,
-         check: Optional[Callable[[Any], Optional[str]]] = None, metavar: str | None = None):
-    """Declare one option; ``check(value)`` returns an error text (valid choices included) or None."""
+         choices: Callable[[], list[str]] | list[str] | None = None,
+         check: Callable[[Any], str | None] | None = None, metavar: str | None = None):
+    """Declare one option; ``check(value)`` returns an error text or None."""
     return field(default=default, metadata=dict(flags=tuple(flags), help=help, group=group,
                                                 choices=choices, check=check, metavar=metavar))
 
 
-def _positive(v: float) -> Optional[str]:
+def _positive(v: float) -> str | None:
     return None if v > 0 else "must be > 0"
 
 
-def _non_negative(v: float) -> Optional[str]:
+def _non_negative(v: float) -> str | None:
     return None if v >= 0 else "must be >= 0"
 
 
-def _at_least_one(v: int) -> Optional[str]:
+def _at_least_one(v: int) -> str | None:
     return None if v >= 1 else "must be an integer >= 1"
 
 
-def _probability(v: float) -> Optional[str]:
+def _probability(v: float) -> str | None:
     return None if 0 < v <= 1 else "must be a probability in (0, 1]"
 
 
@@ -56,7 +57,7 @@ def _lazy(registry_path: str) -> Callable[[], list[str]]:
     return names
 
 
-def _check_compressor(spec: str) -> Optional[str]:
+def _check_compressor(spec: str) -> str | None:
     from .compressors import parse_compressor
     try:
         parse_compressor(spec)
@@ -65,7 +66,7 @@ def _check_compressor(spec: str) -> Optional[str]:
     return None
 
 
-def _check_extra_track(value: str) -> Optional[str]:
+def _check_extra_track(value: str) -> str | None:
     from .core.metrics import EXTRA_METRICS
     bad = [m for m in _split(value) if m not in EXTRA_METRICS]
     return f"unknown metric {bad[0]!r}; valid: {', '.join(EXTRA_METRICS)}" if bad else None
@@ -85,7 +86,7 @@ def _check_partition(spec: str) -> str | None:
     return None
 
 
-def _check_devices(value: str) -> Optional[str]:
+def _check_devices(value: str) -> str | None:
     from .utils.devices import parse_devices
     try:
         parse_devices(value)
@@ -375,7 +376,7 @@ class Config:
             return {"algorithm_options": str(e)}
         return {}
 
-    def validate(self) -> "Config":
+    def validate(self) -> Config:
         """Raise one ConfigError for the first invalid option; return self when all is well."""
         errors = self.field_errors()
         if errors:
@@ -387,7 +388,7 @@ class Config:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Config":
+    def from_dict(cls, data: dict[str, Any]) -> Config:
         """Build from a dict of field names; unknown keys are an error listing the valid ones."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = [k for k in data if k not in known]
@@ -401,7 +402,7 @@ class Config:
         atomic_write_bytes(path, json.dumps(self.to_dict(), indent=2).encode())
 
     @classmethod
-    def load_json(cls, path: str | Path) -> "Config":
+    def load_json(cls, path: str | Path) -> Config:
         try:
             data = json.loads(Path(path).read_text())
         except (OSError, json.JSONDecodeError) as e:
@@ -425,7 +426,7 @@ class Config:
                 argv += [flag, str(value)]
         return argv
 
-    def replace(self, **changes: Any) -> "Config":
+    def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
 
 
@@ -437,7 +438,7 @@ def primary_flag(f: dataclasses.Field) -> str:
     return next(fl for fl in f.metadata["flags"] if fl.startswith("--"))
 
 
-def choices_of(name: str) -> Optional[list[str]]:
+def choices_of(name: str) -> list[str] | None:
     """Valid choices of option ``name`` (None when free-form)."""
     choices = OPTIONS[name].metadata["choices"]
     return choices() if callable(choices) else choices
@@ -460,7 +461,7 @@ def coerce(name: str, value: Any) -> Any:
         raise ConfigError(f"{flag}: invalid value {value!r}; expected {kind.__name__}") from None
 
 
-def check_value(name: str, value: Any) -> Optional[str]:
+def check_value(name: str, value: Any) -> str | None:
     """The error message for ``value`` of option ``name`` (flag, value, valid choices), or None."""
     f = OPTIONS[name]
     flag = primary_flag(f)

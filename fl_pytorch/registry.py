@@ -7,7 +7,8 @@ Built-ins register exactly the way a user's extension does: ``REGISTRY.register(
 from __future__ import annotations
 
 import difflib
-from typing import Generic, Iterator, TypeVar
+from collections.abc import Iterator
+from typing import Generic, TypeVar
 
 from .errors import ConfigError
 

@@ -16,7 +16,8 @@ QUAD_SPEC = "clients:10,samples_per_client:50,variables:10,homogeneous:0,l:2,mu:
 def quad_config():
     """A factory of float64 quadratic configs with full participation and full gradients."""
     def make(**changes) -> Config:
-        base = dict(dataset="generated_for_quadratic_minimization", dataset_generation_spec=QUAD_SPEC,
+        base = dict(dataset="generated_for_quadratic_minimization",
+                    dataset_generation_spec=QUAD_SPEC,
                     model="linear", loss="mse", compute_type="fp64",
                     client_sampling_type="full", algorithm_options="internal_sgd:full-gradient",
                     run_local_steps=True, number_of_local_iters=1, quiet=True)

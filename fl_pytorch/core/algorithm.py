@@ -26,8 +26,9 @@ theoretical step size (``core/theory.py``) selected by ``--algorithm-options th_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import torch
 

@@ -8,12 +8,11 @@ without replacement at every step.
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import torch
 
 
-def batch_size_of(estimator: str, n: int, batch_size: int, tau: str) -> Optional[int]:
+def batch_size_of(estimator: str, n: int, batch_size: int, tau: str) -> int | None:
     """Samples per step (None = full local gradient)."""
     if estimator == "full-gradient":
         return None
@@ -25,14 +24,14 @@ def batch_size_of(estimator: str, n: int, batch_size: int, tau: str) -> Optional
 
 
 def local_plan(estimator: str, n: int, batch_size: int, tau: str, iters: int, steps_mode: bool,
-               generator: torch.Generator) -> list[Optional[torch.Tensor]]:
+               generator: torch.Generator) -> list[torch.Tensor | None]:
     """The round's batches of one client with n samples."""
     size = batch_size_of(estimator, n, batch_size, tau)
     if size is None:
         return [None] * iters
     if steps_mode:
         return [torch.randperm(n, generator=generator)[:size] for _ in range(iters)]
-    plan: list[Optional[torch.Tensor]] = []
+    plan: list[torch.Tensor | None] = []
     for _ in range(iters):
         perm = torch.randperm(n, generator=generator)
         plan += [perm[i * size:(i + 1) * size] for i in range(math.ceil(n / size))]

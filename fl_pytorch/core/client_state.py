@@ -6,7 +6,7 @@ Only the engine writes to it, after a round's clients have finished, in client-i
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

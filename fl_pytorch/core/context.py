@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import torch
 
@@ -26,9 +26,9 @@ class ServerContext:
     device: torch.device
     problem: dict[str, Any]
     uplink: Compressor
-    optimizer: Optional[torch.optim.Optimizer] = None
+    optimizer: torch.optim.Optimizer | None = None
     broadcast: dict[str, Any] = field(default_factory=dict)  # this round's CLIENT_STATE
-    direction: Optional[torch.Tensor] = None  # this round's SERVER_GRADIENT
+    direction: torch.Tensor | None = None  # this round's SERVER_GRADIENT
     weights: torch.Tensor | None = None  # w_i of every client (summing to one)
     x: torch.Tensor | None = None  # this round's model, before SERVER_OPT (read-only)
     local_steps: int | None = None  # set by CLIENT_STATE to fix this round's local steps
@@ -48,9 +48,12 @@ class ServerContext:
 
 @dataclass
 class ClientContext:
-    """One client in one round. Hooks read ``x``, ``broadcast``, ``state``; they write
-    ``new_state`` (saved to the client-state store after the round) and call ``grad``,
-    ``full_grad``, ``compress`` and ``send``, which count oracle calls and bits."""
+    """One client in one round.
+
+    Hooks read ``x``, ``broadcast``, ``state``; they write ``new_state`` (saved to the client-
+    state store after the round) and call ``grad``, ``full_grad``, ``compress`` and ``send``,
+    which count oracle calls and bits.
+    """
 
     client_id: int
     round: int
@@ -65,8 +68,8 @@ class ClientContext:
     inputs: torch.Tensor
     targets: torch.Tensor
     uplink: Compressor
-    batch: Optional[torch.Tensor] = None  # indices (into inputs) of the current minibatch
-    optimizer: Optional[torch.optim.Optimizer] = None
+    batch: torch.Tensor | None = None  # indices (into inputs) of the current minibatch
+    optimizer: torch.optim.Optimizer | None = None
     new_state: dict[str, torch.Tensor] = field(default_factory=dict)
     scratch: dict[str, Any] = field(default_factory=dict)  # hooks' memory within the round
     bits_up: int = 0
@@ -94,7 +97,7 @@ class ClientContext:
         self.oracle_samples += self.num_samples
         return self.oracle.grad(y, self.inputs, self.targets, self.buffers)
 
-    def compress(self, t: torch.Tensor, compressor: Optional[Compressor] = None) -> torch.Tensor:
+    def compress(self, t: torch.Tensor, compressor: Compressor | None = None) -> torch.Tensor:
         """Send ``t`` through the uplink compressor (or ``compressor``); count its bits."""
         out = (compressor or self.uplink).compress(t, self.generator)
         self.bits_up += out.bits

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import torch
@@ -77,8 +77,8 @@ CLIENT_TOTALS = ("oracle_grad_full", "oracle_grad_samples", "bits_up", "rounds")
 class Engine:
     """Runs one simulation; ``stop()`` may be called from any thread."""
 
-    def __init__(self, sim: Simulation, callbacks: Optional[Callback] = None,
-                 executor: Any = None, stop_event: Optional[threading.Event] = None,
+    def __init__(self, sim: Simulation, callbacks: Callback | None = None,
+                 executor: Any = None, stop_event: threading.Event | None = None,
                  checkpoint_file: Path | None = None):
         from ..execution import build_executor
         cfg = sim.config
@@ -295,7 +295,7 @@ class Engine:
                 "gpu_memory_mb": gpu_mb}
 
     def _result(self, rows: list[dict[str, float]], evaluator: Evaluator, x: torch.Tensor,
-                status: str, error: Optional[str], info: RunInfo, started_at: str
+                status: str, error: str | None, info: RunInfo, started_at: str
                 ) -> dict[str, Any]:
         from ..cli_line import command_line
         names = ROW_METRICS + evaluator.metric_names()

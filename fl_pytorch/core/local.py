@@ -1,5 +1,8 @@
-"""One client's work in one round: the local loop of Algorithm 1 (lines LOCAL_GRADIENT,
-CLIENT_OPT, LOCAL_STATE), run by whichever executor the engine uses."""
+"""One client's work in one round.
+
+The local loop of Algorithm 1 (LOCAL_GRADIENT, CLIENT_OPT, LOCAL_STATE), run by whichever
+executor the engine uses.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Per-round metrics. Evaluation metrics are computed every ``--eval-every`` rounds (and at the
+"""Per-round metrics.
+
+Evaluation metrics are computed every ``--eval-every`` rounds (and at the
 first and last row); other rounds hold NaN. Costly full-data metrics are opt-in (--extra-track).
 
 Row metrics (every round): round, wall_time (s since the start), clients_in_round,

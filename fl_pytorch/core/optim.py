@@ -69,9 +69,12 @@ class Yogi(torch.optim.Optimizer):
 
 
 class PlainSGD:
-    """``param -= lr * param.grad``: exactly torch.optim.SGD without momentum or weight decay
-    (a test checks bit equality), minus its per-step bookkeeping, which dominates on small
-    problems where a client step is a few microseconds of arithmetic."""
+    """``param -= lr * param.grad``.
+
+    Exactly torch.optim.SGD without momentum or weight decay (a test checks bit equality), minus
+    its per-step bookkeeping, which dominates on small problems where a client step is a few
+    microseconds of arithmetic.
+    """
 
     def __init__(self, param: torch.Tensor, lr: float):
         self.param = param
@@ -89,8 +92,10 @@ class PlainSGD:
 
 
 def scheduled_lr(schedule: str, base: float, round_index: int, total_rounds: int) -> float:
-    """Learning rate of ``round_index`` (0-based): static, cosine (to 0 at the end), or step
-    (x0.1 from 50% of the rounds, x0.01 from 75%)."""
+    """Learning rate of ``round_index`` (0-based).
+
+    Static, cosine (to 0 at the end), or step (x0.1 from 50% of the rounds, x0.01 from 75%).
+    """
     if schedule == "static":
         return base
     if schedule == "cosine":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import torch
 
@@ -40,7 +40,7 @@ class Simulation:
     dtype: torch.dtype
     weights: torch.Tensor  # w_i, summing to one
     x0: torch.Tensor
-    solution: Optional[torch.Tensor]
+    solution: torch.Tensor | None
     client_data: list[tuple[torch.Tensor, torch.Tensor]]
     downlink: Compressor  # --server-compressor
     setting: Setting  # the constants theory needs
@@ -91,8 +91,10 @@ def _client_view(data: FederatedDataset, ix: torch.Tensor) -> tuple[torch.Tensor
 
 
 def build_simulation(config: Config) -> Simulation:
-    """Validate ``config``, load the data, build the model and everything else; errors a user can
-    cause are ConfigErrors naming the option."""
+    """Validate ``config``, load the data, build the model and everything else.
+
+    Errors a user can cause are ConfigErrors naming the option.
+    """
     from ..registries import ALGORITHMS, DATASETS, MODELS
     config.validate()
     algorithm = ALGORITHMS.get(config.algorithm)

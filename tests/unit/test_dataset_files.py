@@ -1,5 +1,6 @@
 """Loaders read tiny files written in the real on-disk formats, through the users' code path."""
 
+import logging
 import pickle
 
 import numpy as np
@@ -126,6 +127,13 @@ def test_a_run_end_to_end_with_a_batch_norm_model(tmp_path):
 
 
 def test_a_generation_spec_for_a_file_dataset_is_ignored_with_a_warning(caplog):
-    ds = DATASETS.get("digits")(Config(dataset_generation_spec="clients:3"))
+    # listen on the package logger itself: an in-process CLI run (other tests) turns off
+    # propagation to the root logger, where caplog normally listens
+    logger = logging.getLogger("fl_pytorch")
+    logger.addHandler(caplog.handler)
+    try:
+        ds = DATASETS.get("digits")(Config(dataset_generation_spec="clients:3"))
+    finally:
+        logger.removeHandler(caplog.handler)
     assert ds.num_clients == 10
     assert "--dataset-generation-spec 'clients:3' is ignored: dataset 'digits'" in caplog.text
