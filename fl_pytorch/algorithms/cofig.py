@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import math
 
-import torch
-
-from ..core.algorithm import Algorithm
+from ..core.algorithm import Algorithm, zero_client_state, zero_server_state
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
 from .registry import register_algorithm
@@ -36,12 +34,10 @@ def resolve(options, setting: Setting):
     return {**options, "alpha": 1.0 / (1.0 + setting.omega) if alpha is None else alpha}
 
 
-def init_server(x0, ctx):
-    return {"h": torch.zeros_like(x0)}
+init_server = zero_server_state("h")
 
 
-def init_client(client_id, x0):
-    return {"h_i": torch.zeros_like(x0)}
+init_client = zero_client_state("h_i")
 
 
 def send_shifted_difference(ctx, x, y):

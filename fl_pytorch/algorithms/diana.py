@@ -19,9 +19,7 @@ Theorem 4 with full local gradients, m = 1) ``1 / (10 L sqrt(1 + omega/n) (omega
 
 import math
 
-import torch
-
-from ..core.algorithm import Algorithm
+from ..core.algorithm import Algorithm, zero_client_state, zero_server_state
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
 from .registry import register_algorithm
@@ -32,12 +30,10 @@ def shift_rate(options, compressor, d):
     return 1.0 / (compressor.omega(d) + 1.0) if alpha is None else alpha
 
 
-def init_shift(client_id, x0):
-    return {"h": torch.zeros_like(x0)}
+init_shift = zero_client_state("h")
 
 
-def init_server(x0, ctx):
-    return {"h": torch.zeros_like(x0)}
+init_server = zero_server_state("h")
 
 
 def send_shifted_difference(ctx, x, y):

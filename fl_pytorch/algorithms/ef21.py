@@ -24,19 +24,14 @@ from __future__ import annotations
 
 import math
 
-import torch
-
-from ..core.algorithm import Algorithm
+from ..core.algorithm import Algorithm, zero_client_state, zero_server_state
 from ..core.theory import Setting, StepSizes
 from .registry import register_algorithm
 
-
-def init_server(x0, ctx):
-    return {"g": torch.zeros_like(x0)}
+init_server = zero_server_state("g")
 
 
-def init_client(client_id, x0):
-    return {"g_i": torch.zeros_like(x0)}
+init_client = zero_client_state("g_i")
 
 
 def send_compressed_correction(ctx, x, y):

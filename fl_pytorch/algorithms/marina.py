@@ -20,7 +20,7 @@ import math
 
 import torch
 
-from ..core.algorithm import Algorithm
+from ..core.algorithm import Algorithm, zero_client_state, zero_server_state
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
 from .registry import register_algorithm
@@ -31,12 +31,10 @@ def sync_probability(options, compressor, d):
     return 1.0 / (compressor.omega(d) + 1.0) if p is None else p
 
 
-def init_server(x0, ctx):
-    return {"g": torch.zeros_like(x0)}
+init_server = zero_server_state("g")
 
 
-def init_client(client_id, x0):
-    return {"g_prev": torch.zeros_like(x0)}
+init_client = zero_client_state("g_prev")
 
 
 def draw_coin(h, ctx):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import torch
 
-from ..core.algorithm import Algorithm
+from ..core.algorithm import Algorithm, zero_server_state
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting
 from .registry import register_algorithm
@@ -36,8 +36,7 @@ def resolve(options, setting: Setting):
     return {**options, "p": sum(ratios) / len(ratios)}
 
 
-def init_server(x0, ctx):
-    return {"g": torch.zeros_like(x0)}
+init_server = zero_server_state("g")
 
 
 def draw_coin(h, ctx):

@@ -18,18 +18,14 @@ variant diverged on the section 4.1 setting with rand-k 40%, so we keep the pape
 
 import dataclasses
 
-import torch
-
+from ..core.algorithm import zero_client_state, zero_server_state
 from .fedavg import FEDAVG
 from .registry import register_algorithm
 
-
-def init_server(x0, ctx):
-    return {"c": torch.zeros_like(x0)}
+init_server = zero_server_state("c")
 
 
-def init_client(client_id, x0):
-    return {"c_i": torch.zeros_like(x0)}
+init_client = zero_client_state("c_i")
 
 
 def broadcast_c(h, ctx):

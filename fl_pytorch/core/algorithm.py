@@ -49,6 +49,16 @@ def no_client_state(client_id: int, x0: Tensor) -> State:
     return {}
 
 
+def zero_server_state(*keys: str) -> Callable[[Tensor, ServerContext], State]:
+    """INIT_SERVER_STATE with a zero vector (the model's shape) under each key."""
+    return lambda x0, ctx: {k: torch.zeros_like(x0) for k in keys}
+
+
+def zero_client_state(*keys: str) -> Callable[[int, Tensor], State]:
+    """Client-state initializer with a zero vector (the model's shape) under each key."""
+    return lambda client_id, x0: {k: torch.zeros_like(x0) for k in keys}
+
+
 def broadcast_nothing(h: State, ctx: ServerContext) -> State:
     """CLIENT_STATE: the server sends only the model."""
     return {}
