@@ -24,3 +24,18 @@ def quad_config():
         base.update(changes)
         return Config(**base)
     return make
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    """The GUI's main window (offscreen), shown, with private settings, working in tmp_path;
+    its runs are stopped at the end. Qt is imported only by the tests that use it."""
+    from PyQt5.QtCore import QSettings
+
+    from gui.main_window import MainWindow
+    monkeypatch.chdir(tmp_path)
+    win = MainWindow(QSettings(str(tmp_path / "gui.ini"), QSettings.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.runner.shutdown()

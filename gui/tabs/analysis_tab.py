@@ -13,15 +13,12 @@ from pathlib import Path
 from PyQt5.QtCore import Qt, QTimer
 from PyQt5.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
 from PyQt5.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -34,6 +31,7 @@ from ..runner import Runner
 from ..state import LoadedRun, RunRecord
 from ..widgets.analysis_model import AnalysisModel, column_title
 from ..widgets.plot_page import PlotPage
+from ..widgets.run_table import run_table
 
 LOG = logging.getLogger("fl_pytorch.gui")
 LIVE_REDRAW_MS = 1000  # live runs: at most one redraw a second
@@ -47,16 +45,8 @@ class AnalysisTab(QWidget):
         self.setAcceptDrops(True)
         self.model = AnalysisModel(self)
         self.model.plotted_changed.connect(self.redraw)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
+        self.table = run_table(self.model)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setStretchLastSection(True)
         header.setContextMenuPolicy(Qt.CustomContextMenu)
         header.customContextMenuRequested.connect(
             lambda pos: self.columns_menu().exec_(header.mapToGlobal(pos)))

@@ -6,12 +6,10 @@ import html
 
 from PyQt5.QtCore import Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -21,6 +19,7 @@ from fl_pytorch import Config
 
 from ..runner import Runner
 from ..state import RunRecord
+from ..widgets.run_table import run_table
 from ..widgets.runs_model import PROGRESS_COLUMN, STATE_COLORS, ProgressDelegate, RunsModel
 
 
@@ -39,19 +38,11 @@ class SimulationTab(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.model = RunsModel(runner.session, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table = run_table(self.model)
         self.table.setItemDelegateForColumn(PROGRESS_COLUMN, ProgressDelegate(self.table))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(PROGRESS_COLUMN, QHeaderView.Fixed)
         header.resizeSection(PROGRESS_COLUMN, 240)
-        header.setStretchLastSection(True)
         self.table.selectionModel().selectionChanged.connect(self._show_details)
 
         self.stop_button = QPushButton("Stop selected")

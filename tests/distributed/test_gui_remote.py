@@ -1,11 +1,8 @@
 """The GUI's Remote machines dialog (F3) with real workers: status probes over the handshake,
 the list feeding launched runs, and the worker commands in "Show command line"."""
 
-import pytest
-from PyQt5.QtCore import QSettings
 
 from fl_pytorch import load_result, run
-from gui.main_window import MainWindow
 
 from .conftest import QUAD_SPEC, same_bits
 
@@ -15,16 +12,6 @@ FORM = dict(dataset="generated_for_quadratic_minimization", dataset_generation_s
             algorithm_options="internal_sgd:full-gradient", run_local_steps=True,
             number_of_local_iters="2", local_lr="0.1", rounds="5", threadpool_for_local_opt="0",
             remote_timeout="20")
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    win = MainWindow(QSettings(str(tmp_path / "gui.ini"), QSettings.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.runner.shutdown()
 
 
 def _check(dialog, qtbot):

@@ -1,26 +1,10 @@
-"""GUI fixtures: a real main window (offscreen) with private settings, in a temporary folder."""
-
-import pytest
-from PyQt5.QtCore import QSettings
-
-from gui.main_window import MainWindow
+"""GUI test helpers (the ``window`` fixture itself lives in tests/conftest.py)."""
 
 SPEC = "clients:5,samples_per_client:20,variables:5,homogeneous:0,l:2,mu:1"
 QUADRATIC = dict(dataset="generated_for_quadratic_minimization", dataset_generation_spec=SPEC,
                  model="linear", loss="mse", compute_type="fp64", client_sampling_type="full",
                  algorithm_options="internal_sgd:full-gradient", run_local_steps=True,
                  number_of_local_iters=2, local_lr=0.2)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    """The main window, shown; results go to tmp_path/results; runs are stopped at the end."""
-    monkeypatch.chdir(tmp_path)
-    win = MainWindow(QSettings(str(tmp_path / "gui.ini"), QSettings.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.runner.shutdown()
 
 
 def fill(window, **values):
