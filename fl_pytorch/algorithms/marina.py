@@ -52,6 +52,7 @@ def send_gradient_or_difference(ctx, x, y):
 
 
 def estimator(agg, h, ctx):
+    """SERVER_GRADIENT of the MARINA family: the mean on sync rounds, else g_prev + mean."""
     return agg["m"] if ctx.broadcast["full"] else h["g"] + agg["m"]
 
 
@@ -61,7 +62,11 @@ def keep_estimator(agg, h, ctx):
 
 def step_size(setting: Setting, options, convex: bool) -> StepSizes:
     p = sync_probability(options, setting.uplink, setting.dim)
-    ratio = (1.0 - p) * setting.omega / (p * setting.num_clients)
+    return marina_step(setting, p, (1.0 - p) * setting.omega / (p * setting.num_clients), convex)
+
+
+def marina_step(setting: Setting, p: float, ratio: float, convex: bool) -> StepSizes:
+    """MARINA's step (Thm 2.1 non-convex, 2.2 PL) for the variance ``ratio`` of its estimator."""
     if not convex:
         return StepSizes(1.0 / (setting.L_tilde * (1.0 + math.sqrt(ratio))))
     return StepSizes(min(1.0 / (setting.L_tilde * (1.0 + math.sqrt(2.0 * ratio))),

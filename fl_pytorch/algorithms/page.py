@@ -26,6 +26,7 @@ import torch
 from ..core.algorithm import Algorithm, zero_server_state
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting
+from .marina import estimator
 from .registry import register_algorithm
 
 
@@ -49,10 +50,6 @@ def send_gradient_or_minibatch_difference(ctx, x, y):
     if ctx.broadcast["full"]:
         return {"m": ctx.send(ctx.full_grad(x))}
     return {"m": ctx.send(ctx.grad(x) - ctx.grad(ctx.state["x_prev"]))}
-
-
-def estimator(agg, h, ctx):
-    return agg["m"] if ctx.broadcast["full"] else h["g"] + agg["m"]
 
 
 def keep_estimator(agg, h, ctx):

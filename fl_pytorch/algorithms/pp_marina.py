@@ -21,13 +21,12 @@ Theorem 4.2 (PL, ``th_stepsize_cvx``) ``min(1 / (L~ (1 + sqrt(2(1-p)(1+omega)/(p
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from ..core.algorithm import Algorithm
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
+from .marina import estimator, marina_step
 from .registry import register_algorithm
 
 
@@ -56,21 +55,13 @@ def send_gradient_or_difference(ctx, x, y):
     return {"m": ctx.compress(ctx.grad(x) - ctx.grad(ctx.broadcast["x_prev"]))}
 
 
-def estimator(agg, h, ctx):
-    return agg["m"] if ctx.broadcast["full"] else h["g"] + agg["m"]
-
-
 def keep_estimator(agg, h, ctx):
     return {"g": ctx.direction, "x_prev": ctx.x, "synced": torch.ones(())}
 
 
 def step_size(setting: Setting, options, convex: bool) -> StepSizes:
     p, r = options["p"], setting.clients_per_round
-    ratio = (1.0 - p) * (1.0 + setting.omega) / (p * r)
-    if not convex:
-        return StepSizes(1.0 / (setting.L_tilde * (1.0 + math.sqrt(ratio))))
-    return StepSizes(min(1.0 / (setting.L_tilde * (1.0 + math.sqrt(2.0 * ratio))),
-                         p / (2.0 * setting.mu)))
+    return marina_step(setting, p, (1.0 - p) * (1.0 + setting.omega) / (p * r), convex)
 
 
 PP_MARINA = register_algorithm(Algorithm(
