@@ -6,11 +6,13 @@ taken equal (S' = S, as in the original FL_PyTorch).
 
 Compressed gradient differences to learned shifts h_i, with partial participation:
 
-* LOCAL_STATE (lines 5-7): ``u_i = C(grad f_i(x) - h_i)``; store ``h_i + alpha u_i``; send u_i;
-* SERVER_GRADIENT (line 9): ``G = h + mean_{i in S} u_i``; SERVER_OPT (line 10): ``x - lr G``;
-* SERVER_GLOBAL_STATE (line 11): ``h + alpha sum_{i in S} w_i u_i`` (alpha/n sum over S for
+* LOCAL_GRADIENT (lines 5-7): ``u = C(grad f_i(y) - h_i)``, ``h_i <- h_i + alpha u``, direction u;
+  CLIENT_OPT steps with u; LOCAL_STATE sends the sum of the round's u, D_i (``-li 1``: u_i);
+* SERVER_GRADIENT (line 9): ``G = h + mean_{i in S} D_i``; SERVER_OPT (line 10): ``x - lr G``;
+* SERVER_GLOBAL_STATE (line 11): ``h + alpha sum_{i in S} w_i D_i`` (alpha/n sum over S for
   uniform weights), so h stays exactly the weighted sum of all h_i, sampled or not. (DIANA's
-  ``h + alpha mean u_i`` is this with full participation.)
+  ``h + alpha mean D_i`` is this with full participation.) K local steps follow the original
+  FL_PyTorch (docs/algorithms.md).
 
 ``alpha`` defaults to ``1 / (1 + omega)``. Theoretical step sizes (S expected clients per round,
 n clients, L = max L_i): non-convex (Theorem 1)
@@ -23,36 +25,29 @@ from __future__ import annotations
 
 import math
 
-from ..core.algorithm import Algorithm, zero_client_state, zero_server_state
+from ..core.algorithm import Algorithm, sum_and_step, zero_client_state, zero_server_state
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
+from .dcgd import send_direction_sum
 from .registry import register_algorithm
-
-
-def resolve(options, setting: Setting):
-    alpha = options["alpha"]
-    return {**options, "alpha": 1.0 / (1.0 + setting.omega) if alpha is None else alpha}
-
-
-init_server = zero_server_state("h")
-
+from .shifts import compressed_shifted_difference, resolve_alpha
 
 init_client = zero_client_state("h_i")
 
 
-def send_shifted_difference(ctx, x, y):
-    h_i = ctx.state["h_i"]
-    u = ctx.compress(ctx.grad(x) - h_i)
-    ctx.new_state["h_i"] = h_i + ctx.options["alpha"] * u
-    return {"u": u}
+def shifted_difference(ctx, y):
+    """LOCAL_GRADIENT: ``C(grad f_i(y) - h_i)``, moving h_i."""
+    return compressed_shifted_difference(ctx, ctx.grad(y), "h_i")
 
 
 def shifted_mean(agg, h, ctx):
-    return h["h"] + agg["u"]
+    """SERVER_GRADIENT: ``h + mean_S D_i``."""
+    return h["h"] + agg["d"]
 
 
 def update_shift(agg, h, ctx):
-    return {"h": h["h"] + ctx.options["alpha"] * ctx.participation_weight * agg["u"]}
+    """SERVER_GLOBAL_STATE: ``h + alpha sum_S w_i D_i``."""
+    return {"h": h["h"] + ctx.options["alpha"] * ctx.participation_weight * agg["d"]}
 
 
 def step_size(setting: Setting, options, convex: bool) -> StepSizes:
@@ -67,11 +62,12 @@ def step_size(setting: Setting, options, convex: bool) -> StepSizes:
 
 COFIG = register_algorithm(Algorithm(
     name="cofig", summary="compressed differences to learned shifts, partial participation",
-    paper="Zhao, Burlachenko, Li, Richtarik, 2021", local_steps=False,
+    paper="Zhao, Burlachenko, Li, Richtarik, 2021",
     options={"alpha": AlgoOption(fraction("alpha"), None,
                                  "shift learning rate (default 1/(1+omega))")},
-    init_server_state=init_server, init_client_state=init_client,
-    local_state=send_shifted_difference, server_gradient=shifted_mean,
-    server_global_state=update_shift, compressor_kind="unbiased", step_size=step_size,
-    resolve_options=resolve,
+    init_server_state=zero_server_state("h"), init_client_state=init_client,
+    local_gradient=shifted_difference, client_opt=sum_and_step, local_state=send_direction_sum,
+    server_gradient=shifted_mean, server_global_state=update_shift, compressor_kind="unbiased",
+    step_size=step_size, resolve_options=resolve_alpha, client_shifts=("h_i",),
+    server_shifts=("h",),
 ))

@@ -1,9 +1,11 @@
-"""DCGD: distributed compressed gradient descent (no local steps).
+"""DCGD: distributed compressed gradient descent.
 
 Khirirat, Feyzmahdavian and Johansson, 2018, "Distributed learning with compressed gradients",
-arXiv:1806.06573. LOCAL_STATE sends ``C(g_i(x))``; SERVER_GRADIENT is their weighted mean;
-SERVER_OPT is ``x - lr_g G``. With an unbiased compressor and heterogeneous clients it converges
-only to a neighbourhood of x* (the compression noise does not vanish, since g_i(x*) != 0); with a
+arXiv:1806.06573. LOCAL_GRADIENT is ``d^k = C(grad f_i(y^k))``; CLIENT_OPT steps with it and sums
+the directions; LOCAL_STATE sends their sum D_i (``-li 1``: ``C(grad f_i(x))``, the bits of every
+step are counted); SERVER_GRADIENT is the weighted mean of D_i over the round's clients; SERVER_OPT
+``x - lr_g G``. With an unbiased compressor and heterogeneous clients it converges only to a
+neighbourhood of x* (the compression noise does not vanish, since grad f_i(x*) != 0); with a
 contractive one (top-k) its fixed point is not x* at all (EF21 fixes both).
 
 Theoretical step size (unbiased compressors; the expected-smoothness step size of the original
@@ -12,17 +14,26 @@ FL_PyTorch, after Horvath et al. 2019, arXiv:1905.10988, with an uncompressed do
 ``th_stepsize_cvx`` and ``th_stepsize_noncvx``.
 """
 
-from ..core.algorithm import Algorithm
+from __future__ import annotations
+
+from ..core.algorithm import Algorithm, direction_sum, sum_and_step
 from ..core.theory import Setting, StepSizes
 from .registry import register_algorithm
 
 
-def send_compressed_gradient(ctx, x, y):
-    return {"g": ctx.compress(ctx.grad(x))}
+def compressed_gradient(ctx, y):
+    """LOCAL_GRADIENT: ``C(grad f_i(y))``."""
+    return ctx.compress(ctx.grad(y))
 
 
-def mean_gradient(agg, h, ctx):
-    return agg["g"]
+def send_direction_sum(ctx, x, y):
+    """LOCAL_STATE: the sum of the round's directions (its bits were counted step by step)."""
+    return {"d": direction_sum(ctx, x, y)}
+
+
+def mean_direction(agg, h, ctx):
+    """SERVER_GRADIENT: the weighted mean of the clients' D_i."""
+    return agg["d"]
 
 
 def step_size(setting: Setting, options, convex: bool) -> StepSizes:
@@ -31,7 +42,7 @@ def step_size(setting: Setting, options, convex: bool) -> StepSizes:
 
 
 DCGD = register_algorithm(Algorithm(
-    name="dcgd", summary="compressed gradients averaged by the server (no local steps)",
-    paper="Khirirat et al., 2018", local_steps=False,
-    local_state=send_compressed_gradient, server_gradient=mean_gradient, step_size=step_size,
+    name="dcgd", summary="compressed gradients averaged by the server",
+    paper="Khirirat et al., 2018", local_gradient=compressed_gradient, client_opt=sum_and_step,
+    local_state=send_direction_sum, server_gradient=mean_direction, step_size=step_size,
 ))

@@ -1,4 +1,4 @@
-"""EF21: error feedback with tracked gradients, full participation.
+"""EF21: error feedback with tracked gradients.
 
 Richtarik, Sokolov and Fatkhullin, NeurIPS 2021, "EF21: A New, Simpler, Theoretically Better, and
 Practically Faster Error Feedback", arXiv:2106.05203.
@@ -7,46 +7,49 @@ Paper Algorithm 2 with a contractive compressor C (an unbiased one is used as C/
 t evaluates at x^t and steps with g^t, which equals the paper's order with g_i^0 = C(grad f_i(x^0))
 (its suggested start):
 
-* LOCAL_STATE (lines 5-7): ``c_i = C(grad f_i(x) - g_i)``; store ``g_i + c_i``; send c_i;
-* SERVER_GRADIENT (line 9): ``G = g + sum_{i in S} w_i c_i`` (= ``g + mean c_i`` here);
-  SERVER_OPT (line 3): ``x - lr G``; SERVER_GLOBAL_STATE keeps G as g.
+* LOCAL_GRADIENT (lines 5-7): ``c = C(grad f_i(y) - g_i)``; ``g_i <- g_i + c``; direction g_i;
+  CLIENT_OPT steps with it; LOCAL_STATE sends the sum D_i of the round's directions (only the
+  corrections c travel: their bits are counted at every step);
+* SERVER_GRADIENT (line 9): ``G = mean_{i in S} D_i``; with every client and ``-li 1`` this is
+  ``g + sum_i w_i c_i``, the paper's; SERVER_OPT (line 3): ``x - lr G``.
 
-The server's g is the weighted sum of the clients' g_i at all times, and g_i tracks
-grad f_i(x), so the method converges to the exact minimizer where DCGD with the same
-contractive compressor does not.
+The server's direction is the weighted sum of the clients' g_i, and g_i tracks grad f_i(x), so the
+method converges to the exact minimizer where DCGD with the same contractive compressor does not.
+With K local steps and with client sampling it runs as the original FL_PyTorch: the mean over the
+round's clients of their summed directions (EF21-PP is the paper's partial-participation method).
 
-Theoretical step sizes (``theta = 1 - sqrt(1 - alpha)``, ``beta = (1 - alpha) / theta``,
-``L~ = sqrt(mean L_i^2)``): Theorem 1 (non-convex) ``1 / (L + L~ sqrt(beta / theta))``;
-Theorem 2 (PL, ``th_stepsize_cvx``) ``min(1 / (L + L~ sqrt(2 beta / theta)), theta / (2 mu))``.
+Theoretical step sizes (full participation; ``theta = 1 - sqrt(1 - alpha)``,
+``beta = (1 - alpha) / theta``, ``L~ = sqrt(mean L_i^2)``): Theorem 1 (non-convex)
+``1 / (L + L~ sqrt(beta / theta))``; Theorem 2 (PL, ``th_stepsize_cvx``)
+``min(1 / (L + L~ sqrt(2 beta / theta)), theta / (2 mu))``; both times ``stepsize_multiplier``
+(the original tool's option, default 1).
 """
 
 from __future__ import annotations
 
 import math
 
-from ..core.algorithm import Algorithm, zero_client_state, zero_server_state
+from ..core.algorithm import Algorithm, sum_and_step, zero_client_state
+from ..core.algorithm_options import AlgoOption, positive
 from ..core.theory import Setting, StepSizes
+from .dcgd import mean_direction, send_direction_sum
 from .registry import register_algorithm
-
-init_server = zero_server_state("g")
-
+from .shifts import shift
+from .theory_checks import needs_full_participation
 
 init_client = zero_client_state("g_i")
 
-
-def send_compressed_correction(ctx, x, y):
-    g_i = ctx.state["g_i"]
-    c = ctx.compress(ctx.grad(x) - g_i)
-    ctx.new_state["g_i"] = g_i + c
-    return {"c": c}
+MULTIPLIER = {"stepsize_multiplier": AlgoOption(
+    positive("stepsize_multiplier"), 1.0,
+    "factor applied to the theoretical step size (th_stepsize_cvx/noncvx), as the original tool")}
 
 
-def add_corrections(agg, h, ctx):
-    return h["g"] + ctx.participation_weight * agg["c"]
-
-
-def keep_estimator(agg, h, ctx):
-    return {"g": ctx.direction}
+def tracked_gradient(ctx, y):
+    """LOCAL_GRADIENT: ``g_i <- g_i + C(grad f_i(y) - g_i)``; the direction is the new g_i."""
+    g_i = shift(ctx, "g_i")
+    g_new = g_i + ctx.compress(ctx.grad(y) - g_i)
+    ctx.scratch["g_i"] = ctx.new_state["g_i"] = g_new
+    return g_new
 
 
 def ef21_constants(alpha: float) -> tuple[float, float]:
@@ -56,18 +59,20 @@ def ef21_constants(alpha: float) -> tuple[float, float]:
 
 
 def step_size(setting: Setting, options, convex: bool) -> StepSizes:
+    needs_full_participation(setting, "ef21", "ef21-pp")
     theta, beta = ef21_constants(setting.alpha)
     if not convex:
-        return StepSizes(1.0 / (setting.L + setting.L_tilde * math.sqrt(beta / theta)))
-    return StepSizes(min(1.0 / (setting.L + setting.L_tilde * math.sqrt(2 * beta / theta)),
-                         theta / (2 * setting.mu)))
+        gamma = 1.0 / (setting.L + setting.L_tilde * math.sqrt(beta / theta))
+    else:
+        gamma = min(1.0 / (setting.L + setting.L_tilde * math.sqrt(2 * beta / theta)),
+                    theta / (2 * setting.mu))
+    return StepSizes(gamma * options["stepsize_multiplier"])
 
 
 EF21 = register_algorithm(Algorithm(
     name="ef21", summary="error feedback: compressed corrections of tracked gradients g_i",
-    paper="Richtarik, Sokolov, Fatkhullin, NeurIPS 2021", local_steps=False,
-    init_server_state=init_server, init_client_state=init_client,
-    local_state=send_compressed_correction, server_gradient=add_corrections,
-    server_global_state=keep_estimator, compressor_kind="contractive", full_participation=True,
-    step_size=step_size,
+    paper="Richtarik, Sokolov, Fatkhullin, NeurIPS 2021", options=MULTIPLIER,
+    init_client_state=init_client, local_gradient=tracked_gradient, client_opt=sum_and_step,
+    local_state=send_direction_sum, server_gradient=mean_direction,
+    compressor_kind="contractive", step_size=step_size,
 ))

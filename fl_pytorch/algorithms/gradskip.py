@@ -108,5 +108,6 @@ GRADSKIP = register_algorithm(Algorithm(
     init_client_state=init_client, client_state=draw_round_length,
     local_gradient=skipping_shifted_gradient, local_state=send_shifted_model,
     server_gradient=move_to_average, compressor_kind="none", full_participation=True,
+    draws_round_length=True,
     step_size=step_size, resolve_options=resolve,
 ))

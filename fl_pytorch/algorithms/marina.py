@@ -1,67 +1,108 @@
-"""MARINA: compressed gradient differences with rare synchronizations, full participation.
+"""MARINA: compressed gradient differences with rare synchronizations.
 
 Gorbunov, Burlachenko, Li and Richtarik, ICML 2021, "MARINA: Faster Non-Convex Distributed
 Learning with Compression", arXiv:2102.07845. Paper Algorithm 1: a coin c_k ~ Bernoulli(p),
 shared by all clients (drawn by the server in CLIENT_STATE and broadcast as a 1-bit flag; the
 first round is always a full one so g^0 = grad f(x^0)):
-* LOCAL_STATE: if c_k send ``g_i(x)`` uncompressed, else ``C(g_i(x) - g_i(x_prev))``; the client
-  stores ``g_i(x)`` for the next round (line 8);
-* SERVER_GRADIENT: ``mean`` if c_k else ``g_prev + mean`` (line 9); SERVER_OPT ``x - lr_g G``
-  (line 4 of the next iteration); SERVER_GLOBAL_STATE keeps G as g_prev.
-``p`` defaults to ``1 / (omega + 1)``. The clients' stored g_i(x_prev) needs every client in
-every round; PP-MARINA is the partial-participation variant.
 
-Theoretical step sizes (``L~ = sqrt(mean L_i^2)``, the paper's mean-square smoothness): Theorem 2.1
-(non-convex) ``1 / (L~ (1 + sqrt((1-p) omega / (p n))))``; Theorem 2.2 (PL, ``th_stepsize_cvx``)
-``min(1 / (L~ (1 + sqrt(2 (1-p) omega / (p n)))), p / (2 mu))``.
+* LOCAL_GRADIENT (line 8), at every local step y: on c_k = 1 the uncompressed ``grad f_i(y)``;
+  else ``g + C(grad f_i(y) - grad f_i(x_prev))``; CLIENT_OPT steps with it; LOCAL_STATE sends the
+  sum D_i of the round's directions (the bits of every step are counted);
+* SERVER_GRADIENT (line 9): ``G = mean D_i``; SERVER_OPT ``x - lr_g G`` (line 4 of the next
+  iteration); SERVER_GLOBAL_STATE keeps G as g and the round's x as x_prev.
+
+With ``-li 1`` this is the paper's method: the clients need neither g (the server adds it) nor
+x_prev (with full participation and full gradients each client reuses its gradient of the
+previous round; otherwise x_prev is broadcast, its bits counted, and both gradients are taken on
+the same minibatch). With K local steps it is the original FL_PyTorch's local-step version: g is
+broadcast, each local direction is ``g + C(grad f_i(y^k) - grad f_i(x_prev))`` and the server's
+new g is the sum of the K directions (docs/algorithms.md). Client sampling runs as in the
+original tool: only the round's clients, on synchronization rounds too (PP-MARINA brings every
+client to a synchronization round). ``p`` defaults to ``1 / (omega + 1)``.
+
+Theoretical step sizes (full participation; ``L~ = sqrt(mean L_i^2)``, the paper's mean-square
+smoothness): Theorem 2.1 (non-convex) ``1 / (L~ (1 + sqrt((1-p) omega / (p n))))``; Theorem 2.2
+(PL, ``th_stepsize_cvx``) ``min(1 / (L~ (1 + sqrt(2 (1-p) omega / (p n)))), p / (2 mu))``.
 """
+
+from __future__ import annotations
 
 import math
 
 import torch
 
-from ..core.algorithm import Algorithm, zero_client_state, zero_server_state
+from ..core.algorithm import Algorithm, sum_and_step
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
+from .dcgd import send_direction_sum
 from .registry import register_algorithm
+from .theory_checks import needs_full_participation
 
 
-def sync_probability(options, compressor, d):
+def resolve(options, setting: Setting):
     p = options["p"]
-    return 1.0 / (compressor.omega(d) + 1.0) if p is None else p
+    reuse = setting.participation >= 1.0 and options["internal_sgd"] == "full-gradient"
+    return {**options, "p": 1.0 / (setting.omega + 1.0) if p is None else p,
+            "reuse_gradient": reuse}
 
 
-init_server = zero_server_state("g")
+def init_server(x0, ctx):
+    return {"g": torch.zeros_like(x0), "x_prev": x0.detach().clone()}
 
 
-init_client = zero_client_state("g_prev")
+def coin(ctx) -> bool:
+    """The round's shared coin c_k ~ Bernoulli(p); the first round always synchronizes."""
+    draw = torch.rand((), generator=ctx.generator, dtype=torch.float64).item()
+    return ctx.round == 0 or draw < ctx.options["p"]
+
+
+def round_broadcast(h, ctx, full: bool):
+    """What the clients need: the coin, and on compressed rounds g and x_prev.
+
+    g only when a client takes several local steps; x_prev unless every client can reuse its
+    gradient of the previous round.
+    """
+    if full:
+        return {"full": True}
+    sent = {"full": False}
+    if ctx.max_local_steps > 1:
+        sent["g"] = h["g"]
+    if not ctx.options["reuse_gradient"]:
+        sent["x_prev"] = h["x_prev"]
+    return sent
 
 
 def draw_coin(h, ctx):
-    p = sync_probability(ctx.options, ctx.uplink, ctx.dim)
-    coin = torch.rand((), generator=ctx.generator, dtype=torch.float64).item() < p
-    return {"full": ctx.round == 0 or coin}
+    """CLIENT_STATE: the coin and what the clients need."""
+    return round_broadcast(h, ctx, coin(ctx))
 
 
-def send_gradient_or_difference(ctx, x, y):
-    g = ctx.grad(x)
-    ctx.new_state["g_prev"] = g
-    if ctx.broadcast["full"]:
-        return {"m": ctx.send(g)}
-    return {"m": ctx.compress(g - ctx.state["g_prev"])}
+def gradient_or_difference(ctx, y):
+    """LOCAL_GRADIENT: ``grad f_i(y)`` or ``g + C(grad f_i(y) - grad f_i(x_prev))``."""
+    g = ctx.grad(y)
+    if ctx.options["reuse_gradient"] and "g_last" not in ctx.new_state:
+        ctx.new_state["g_last"] = g  # the gradient at this round's x, reused next round
+    sent = ctx.broadcast
+    if sent["full"]:
+        return ctx.send(g)
+    previous = ctx.grad(sent["x_prev"]) if "x_prev" in sent else ctx.state["g_last"]
+    m = ctx.compress(g - previous)
+    return m + sent["g"] if "g" in sent else m
 
 
 def estimator(agg, h, ctx):
-    """SERVER_GRADIENT of the MARINA family: the mean on sync rounds, else g_prev + mean."""
-    return agg["m"] if ctx.broadcast["full"] else h["g"] + agg["m"]
+    """SERVER_GRADIENT of the MARINA family: ``mean D_i`` (plus g when the clients lacked it)."""
+    sent = ctx.broadcast
+    return agg["d"] if sent["full"] or "g" in sent else h["g"] + agg["d"]
 
 
 def keep_estimator(agg, h, ctx):
-    return {"g": ctx.direction}
+    return {"g": ctx.direction, "x_prev": ctx.x}
 
 
 def step_size(setting: Setting, options, convex: bool) -> StepSizes:
-    p = sync_probability(options, setting.uplink, setting.dim)
+    needs_full_participation(setting, "marina", "pp-marina")
+    p = options["p"]
     return marina_step(setting, p, (1.0 - p) * setting.omega / (p * setting.num_clients), convex)
 
 
@@ -75,11 +116,12 @@ def marina_step(setting: Setting, p: float, ratio: float, convex: bool) -> StepS
 
 MARINA = register_algorithm(Algorithm(
     name="marina", summary="compressed gradient differences with rare full synchronizations",
-    paper="Gorbunov et al., ICML 2021", local_steps=False,
+    paper="Gorbunov et al., ICML 2021",
     options={"p": AlgoOption(fraction("p"), None,
                              "probability of a full-gradient round (default 1/(omega+1))")},
-    init_server_state=init_server, init_client_state=init_client, client_state=draw_coin,
-    local_state=send_gradient_or_difference, server_gradient=estimator,
-    server_global_state=keep_estimator, compressor_kind="unbiased", full_participation=True,
-    step_size=step_size,
+    init_server_state=init_server, client_state=draw_coin,
+    local_gradient=gradient_or_difference, client_opt=sum_and_step,
+    local_state=send_direction_sum, server_gradient=estimator,
+    server_global_state=keep_estimator, compressor_kind="unbiased", step_size=step_size,
+    resolve_options=resolve,
 ))

@@ -48,8 +48,8 @@ def draw_coin(h, ctx):
 def send_gradient_or_minibatch_difference(ctx, x, y):
     ctx.new_state["x_prev"] = x
     if ctx.broadcast["full"]:
-        return {"m": ctx.send(ctx.full_grad(x))}
-    return {"m": ctx.send(ctx.grad(x) - ctx.grad(ctx.state["x_prev"]))}
+        return {"d": ctx.send(ctx.full_grad(x))}
+    return {"d": ctx.send(ctx.grad(x) - ctx.grad(ctx.state["x_prev"]))}
 
 
 def keep_estimator(agg, h, ctx):

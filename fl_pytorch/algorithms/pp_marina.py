@@ -3,15 +3,11 @@
 Gorbunov, Burlachenko, Li and Richtarik, ICML 2021, "MARINA: Faster Non-Convex Distributed
 Learning with Compression", arXiv:2102.07845, Algorithm 4.
 
-A coin c_k ~ Bernoulli(p) shared by all clients (the first round always synchronizes):
-
-* CLIENT_STATE (lines 3-5): draw c_k; on c_k = 1 every client takes part (``ctx.participants``
-  becomes all clients), else the sampled r clients do; broadcast the flag and, on c_k = 0, the
-  previous model x_prev (sampled clients may not have seen it; its bits are counted);
-* LOCAL_STATE (lines 6-8): c_k = 1: send ``grad f_i(x)`` uncompressed; c_k = 0: send
-  ``C(grad f_i(x) - grad f_i(x_prev))`` (both gradients on the same minibatch);
-* SERVER_GRADIENT (line 9): ``mean`` if c_k else ``g + mean``; SERVER_OPT ``x - lr G``;
-* SERVER_GLOBAL_STATE: keep G as g and the round's x as x_prev.
+MARINA's hooks with one change in CLIENT_STATE (lines 3-5): on c_k = 1 every client takes part
+(``ctx.participants`` becomes all clients), else the sampled r clients do, and x_prev is
+broadcast to them (sampled clients may not have seen it; its bits are counted). LOCAL_GRADIENT
+(lines 6-8): ``grad f_i(y)`` or ``g + C(grad f_i(y) - grad f_i(x_prev))`` (both gradients on the
+same minibatch); SERVER_GRADIENT (line 9): ``mean D_i`` (with ``-li 1``: mean, or ``g + mean``).
 
 ``p`` defaults to ``(r/n) / (1 + omega)`` with r the expected clients per round (the paper's
 choice: a synchronization costs n/r times a compressed round). Theoretical step sizes
@@ -21,12 +17,11 @@ Theorem 4.2 (PL, ``th_stepsize_cvx``) ``min(1 / (L~ (1 + sqrt(2(1-p)(1+omega)/(p
 
 from __future__ import annotations
 
-import torch
+import dataclasses
 
-from ..core.algorithm import Algorithm
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.theory import Setting, StepSizes
-from .marina import estimator, marina_step
+from .marina import MARINA, coin, marina_step, round_broadcast
 from .registry import register_algorithm
 
 
@@ -34,29 +29,15 @@ def resolve(options, setting: Setting):
     p = options["p"]
     if p is None:
         p = setting.participation / (1.0 + setting.omega)
-    return {**options, "p": p}
-
-
-def init_server(x0, ctx):
-    return {"g": torch.zeros_like(x0), "x_prev": x0.detach().clone(), "synced": torch.zeros(())}
+    return {**options, "p": p, "reuse_gradient": False}
 
 
 def draw_coin(h, ctx):
-    coin = torch.rand((), generator=ctx.generator, dtype=torch.float64).item() < ctx.options["p"]
-    if coin or not bool(h["synced"]):
+    """CLIENT_STATE: the coin; a synchronization round takes every client."""
+    full = coin(ctx)
+    if full:
         ctx.participants = list(range(ctx.num_clients))
-        return {"full": True}
-    return {"full": False, "x_prev": h["x_prev"]}
-
-
-def send_gradient_or_difference(ctx, x, y):
-    if ctx.broadcast["full"]:
-        return {"m": ctx.send(ctx.grad(x))}
-    return {"m": ctx.compress(ctx.grad(x) - ctx.grad(ctx.broadcast["x_prev"]))}
-
-
-def keep_estimator(agg, h, ctx):
-    return {"g": ctx.direction, "x_prev": ctx.x, "synced": torch.ones(())}
+    return round_broadcast(h, ctx, full)
 
 
 def step_size(setting: Setting, options, convex: bool) -> StepSizes:
@@ -64,13 +45,10 @@ def step_size(setting: Setting, options, convex: bool) -> StepSizes:
     return marina_step(setting, p, (1.0 - p) * (1.0 + setting.omega) / (p * r), convex)
 
 
-PP_MARINA = register_algorithm(Algorithm(
-    name="pp-marina", summary="MARINA with partial participation: all clients on sync rounds",
-    paper="Gorbunov et al., ICML 2021", local_steps=False,
+PP_MARINA = register_algorithm(dataclasses.replace(
+    MARINA, name="pp-marina",
+    summary="MARINA with partial participation: all clients on sync rounds",
     options={"p": AlgoOption(fraction("p"), None, "probability of a synchronization round "
                              "(default (r/n)/(1+omega))")},
-    init_server_state=init_server, client_state=draw_coin,
-    local_state=send_gradient_or_difference, server_gradient=estimator,
-    server_global_state=keep_estimator, compressor_kind="unbiased", step_size=step_size,
-    resolve_options=resolve,
+    client_state=draw_coin, step_size=step_size, resolve_options=resolve,
 ))

@@ -13,10 +13,16 @@ An algorithm is a frozen record of plain functions. A variant is FedAvg with som
         A = weighted mean of U_i over S              # client-id order
         G = SERVER_GRADIENT(A, H);  x = SERVER_OPT(x, G);  H = SERVER_GLOBAL_STATE(A, H)
 
-Algorithms with ``local_steps=False`` (DCGD, DIANA, MARINA: gradient methods) run no local loop;
-their LOCAL_STATE builds the message at ``x`` itself. CLIENT_STATE may widen the round's
-``ctx.participants`` (PP-MARINA's synchronization rounds gather every client) and may set
-``ctx.local_steps`` (GradSkip draws the length of each round at random).
+Every algorithm runs the local loop. For the gradient methods (DCGD, DIANA, MARINA, EF21, COFIG,
+FRECON and their variants) LOCAL_GRADIENT is the method's per-step direction d^k (compressed, with
+its per-step state updates and bits), CLIENT_OPT steps with it and remembers the sum
+``D = sum_k d^k`` (:func:`sum_and_step`, :func:`direction_sum`), and SERVER_GRADIENT uses the mean
+of D where the one-step method uses the mean message: with ``-li 1`` each is exactly its paper's
+method, with K local steps it is the original FL_PyTorch's local-step version (docs/algorithms.md).
+Algorithms with ``local_steps=False`` (PAGE) take exactly one step per round and refuse ``-li`` >
+1; ``draws_round_length`` ones (GradSkip) set ``ctx.local_steps`` in CLIENT_STATE and refuse
+``-li`` too. CLIENT_STATE may widen the round's ``ctx.participants`` (PP-MARINA's synchronization
+rounds gather every client).
 
 Besides the hooks, the record declares what the algorithm requires (checked at setup by
 ``core/compat.py``): the compressor family it accepts, whether every client must take part in
@@ -34,6 +40,7 @@ import torch
 
 from .algorithm_options import AlgoOption
 from .context import ClientContext, ServerContext
+from .optim import PlainSGD
 from .theory import Setting, StepSizes
 
 Tensor = torch.Tensor
@@ -76,6 +83,24 @@ def optimizer_step(ctx: ClientContext, y: Tensor, g: Tensor, k: int) -> Tensor:
     return y
 
 
+def sum_and_step(ctx: ClientContext, y: Tensor, g: Tensor, k: int) -> Tensor:
+    """CLIENT_OPT of the gradient methods: add ``g`` to the round's sum D, then step with it."""
+    total = ctx.scratch.get("D")
+    ctx.scratch["D"] = g.clone() if total is None else total + g
+    return optimizer_step(ctx, y, g, k)
+
+
+def direction_sum(ctx: ClientContext, x: Tensor, y: Tensor) -> Tensor:
+    """``D = sum_k d^k``, the sum of the round's local directions, ``= (x - y) / lr``.
+
+    Summed exactly when the local optimizer is plain SGD (then ``y = x - lr D``); otherwise the
+    model change divided by the round's local learning rate (the optimizer's own directions).
+    """
+    if isinstance(ctx.optimizer, PlainSGD):
+        return ctx.scratch["D"]
+    return (x - y) / ctx.lr
+
+
 def send_model_delta(ctx: ClientContext, x: Tensor, y: Tensor) -> State:
     """LOCAL_STATE: send the compressed model change ``y - x``."""
     return {"delta": ctx.compress(y - x)}
@@ -106,6 +131,8 @@ class Algorithm:
     summary: str
     paper: str
     local_steps: bool = True
+    #: CLIENT_STATE sets each round's number of local steps (GradSkip); ``-li`` is refused
+    draws_round_length: bool = False
     options: dict[str, AlgoOption] = field(default_factory=dict)
     init_server_state: Callable[[Tensor, ServerContext], State] = no_state
     init_client_state: Callable[[int, Tensor], State] = no_client_state
@@ -130,6 +157,10 @@ class Algorithm:
     #: ``resolve_options(options, setting)``: option defaults that depend on the problem or the
     #: compressor (e.g. PP-MARINA's p), filled in once at setup
     resolve_options: Callable[[dict[str, Any], Setting], dict[str, Any]] | None = None
+    #: keys of the client / server states that are shifts, initialized by
+    #: ``--initialize-shifts-policy`` (zero, or the full gradient at x0 as the original tool)
+    client_shifts: tuple[str, ...] = ()
+    server_shifts: tuple[str, ...] = ()
 
     HOOKS = ("init_server_state", "client_state", "local_gradient", "client_opt", "local_state",
              "server_gradient", "server_opt", "server_global_state")

@@ -46,6 +46,16 @@ def fraction(name: str) -> Callable[[str], float]:
     return parse
 
 
+def positive(name: str) -> Callable[[str], float]:
+    """A parser of finite values > 0 (multipliers, coefficients), naming ``name`` in errors."""
+    def parse(v: str) -> float:
+        value = float(v)
+        if not 0 < value < float("inf"):
+            raise ValueError(f"{name} must be a finite number > 0")
+        return value
+    return parse
+
+
 def flag(v: str) -> bool:
     """Keys given without a value mean True; 0/1/true/false are accepted too."""
     if v.lower() in ("", "1", "true", "yes"):

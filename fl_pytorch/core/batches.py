@@ -36,3 +36,12 @@ def local_plan(estimator: str, n: int, batch_size: int, tau: str, iters: int, st
         perm = torch.randperm(n, generator=generator)
         plan += [perm[i * size:(i + 1) * size] for i in range(math.ceil(n / size))]
     return plan
+
+
+def steps_per_round(estimator: str, n: int, batch_size: int, tau: str, iters: int,
+                    steps_mode: bool) -> int:
+    """How many local steps :func:`local_plan` gives a client with n samples."""
+    size = batch_size_of(estimator, n, batch_size, tau)
+    if size is None or steps_mode:
+        return iters
+    return iters * math.ceil(n / size)

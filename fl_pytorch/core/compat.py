@@ -116,3 +116,13 @@ def server_optimiser(algorithm: Any, configured: str) -> str:
             f"{fixed}, sgd (the default, replaced by {fixed}); for another server optimizer use "
             f"--algorithm fedavg --global-optimiser NAME")
     return fixed
+
+
+def check_local_steps(algorithm: Any, iterations: int) -> None:
+    """Refuse ``-li`` > 1 where an algorithm takes one step (PAGE) or draws them (GradSkip)."""
+    if iterations == 1 or (algorithm.local_steps and not algorithm.draws_round_length):
+        return
+    why = "draws the number of local steps of each round itself" \
+        if algorithm.draws_round_length else "takes exactly one gradient step per round"
+    raise ConfigError(f"--number-of-local-iters: invalid value {iterations} for algorithm "
+                      f"{algorithm.name!r}, which {why}; valid: 1")

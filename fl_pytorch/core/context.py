@@ -32,6 +32,8 @@ class ServerContext:
     weights: torch.Tensor | None = None  # w_i of every client (summing to one)
     x: torch.Tensor | None = None  # this round's model, before SERVER_OPT (read-only)
     local_steps: int | None = None  # set by CLIENT_STATE to fix this round's local steps
+    #: the most local steps a client takes in a round under the configuration (-li, epochs)
+    max_local_steps: int = 1
 
     @property
     def n_participants(self) -> int:

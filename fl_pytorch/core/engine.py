@@ -242,7 +242,7 @@ class Engine:
                              generator=generator(sim.config.manual_runtime_seed, t, SERVER),
                              dim=sim.dim, dtype=sim.dtype, device=sim.device,
                              problem=sim.dataset.info, uplink=sim.uplink, optimizer=optimizer,
-                             weights=sim.weights)
+                             weights=sim.weights, max_local_steps=sim.max_local_steps)
 
     def _gpu_mb(self) -> float:
         return peak_gpu_memory_mb(self._devices)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +16,8 @@ from ..models.options import apply_model_options
 from ..utils.devices import parse_devices
 from .algorithm import Algorithm
 from .algorithm_options import parse_algorithm_options
-from .batches import batch_size_of
-from .compat import adapt_uplink, check_participation, server_optimiser
+from .batches import batch_size_of, steps_per_round
+from .compat import adapt_uplink, check_local_steps, check_participation, server_optimiser
 from .losses import LOSSES, REGULARIZERS
 from .model_check import check_fit
 from .oracle import ModuleOracle, build_oracle
@@ -56,6 +57,16 @@ class Simulation:
     @property
     def dim(self) -> int:
         return self.x0.numel()
+
+    @functools.cached_property
+    def max_local_steps(self) -> int:
+        """The most local steps a client takes in a round (-li, epochs, the estimator's batch)."""
+        cfg = self.config
+        if not self.algorithm.local_steps:
+            return 1
+        return max(steps_per_round(self.options["internal_sgd"], len(ix), cfg.batch_size,
+                                   self.options["tau"], cfg.number_of_local_iters,
+                                   cfg.run_local_steps) for ix in self.dataset.client_indices)
 
     def on_device(self, device: torch.device) -> Simulation:
         """This simulation with its data copied once to ``device`` (itself when already there)."""
@@ -102,6 +113,7 @@ def build_simulation(config: Config) -> Simulation:
     uplink = adapt_uplink(algorithm, parse_compressor(config.client_compressor))
     downlink = parse_compressor(config.server_compressor, "--server-compressor")
     server_opt = server_optimiser(algorithm, config.global_optimiser)
+    check_local_steps(algorithm, config.number_of_local_iters)
     device = parse_devices(config.gpu)[0]
     dtype = DTYPES[config.compute_type]
     dataset = DATASETS.get(config.dataset)(config)

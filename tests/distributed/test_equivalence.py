@@ -24,10 +24,12 @@ CASES = {
                                     client_compressor="natural", server_compressor="topk:50%",
                                     global_optimiser="momentum", global_momentum=0.5,
                                     global_lr=0.5),
-    # a JSON value in the broadcast (MARINA's coin) and a client state of another kind
+    # a JSON value in the broadcast (MARINA's coin) and a client state of another kind (each
+    # client's gradient of the previous round, reused with one local step and full gradients)
     "quadratic-marina": quadratic(algorithm="marina", client_sampling_type="full",
                                   algorithm_options="p:0.3,internal_sgd:full-gradient",
-                                  client_compressor="randk:30%", global_lr=0.1),
+                                  client_compressor="randk:30%", global_lr=0.1,
+                                  number_of_local_iters=1),
     "cnn-fedavg": Config(**CNN),
     # batch-norm statistics travel both ways and are averaged like the messages
     "resnet20-batchnorm": Config(**{**CNN, "model": "resnet20", "rounds": 3, "eval_every": 3,

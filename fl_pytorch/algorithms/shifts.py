@@ -1,0 +1,35 @@
+"""Learned shifts h_i shared by DIANA, COFIG and FRECON, one local step at a time.
+
+At every local step the client sends ``m = C(grad f_i(y) - h_i)`` and moves its shift,
+``h_i <- h_i + alpha m``, so K local steps update h_i K times (the original FL_PyTorch's
+local-step semantics); the server learns the same change through the sum of the directions.
+``alpha`` defaults to ``1 / (omega + 1)`` of the uplink compressor (filled in at setup).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ..core.context import ClientContext
+from ..core.theory import Setting
+
+
+def resolve_alpha(options: dict[str, Any], setting: Setting) -> dict[str, Any]:
+    """Fill in the default shift rate ``alpha = 1 / (omega + 1)``."""
+    alpha = options["alpha"]
+    return {**options, "alpha": 1.0 / (1.0 + setting.omega) if alpha is None else alpha}
+
+
+def shift(ctx: ClientContext, key: str) -> torch.Tensor:
+    """The client's current shift (its stored one at the first step of the round)."""
+    return ctx.scratch[key] if key in ctx.scratch else ctx.state[key]
+
+
+def compressed_shifted_difference(ctx: ClientContext, g: torch.Tensor, key: str) -> torch.Tensor:
+    """``m = C(g - h_i)``; moves the shift ``h_i <- h_i + alpha m`` and keeps it for the store."""
+    h_i = shift(ctx, key)
+    m = ctx.compress(g - h_i)
+    ctx.scratch[key] = ctx.new_state[key] = h_i + ctx.options["alpha"] * m
+    return m
