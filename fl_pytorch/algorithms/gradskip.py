@@ -17,9 +17,14 @@ the simulator is the run of local iterations up to a communication (theta_t = 1)
 * LOCAL_STATE (line 9): send ``y - (gamma/p) h_i`` uncompressed; keep h^_i = h_i and x^_i = y;
 * SERVER_GRADIENT: ``x - mean``, so SERVER_OPT with global lr 1 sets x to the average (line 9).
 
-Options: p (default ``1/sqrt(kappa_max)``) and q, one value for all clients (default per client
-``q_i = (1 - 1/kappa_i) / (1 - 1/kappa_max)``), with ``kappa_i = L_i / mu`` and mu = min_i mu_i.
-Theorem 3.6 (strongly convex): linear convergence for
+Options: p (default ``1/sqrt(kappa_max)``) and q with the original FL_PyTorch's meaning: the
+probability that a client stops computing gradients at a step (the paper's q_i is ``1 - q``): a
+value for all clients, a space-separated list per client (the last value repeats), ``proxskip``
+(0: never stop, ProxSkip), ``random`` (uniform in [0, 1) per client, from the runtime seed) or
+``optimal`` (the original tool's rule for client i taking ``T_i = i + 2`` time units per
+gradient: ``min(p (T_i / T_min - 1) / (1 - p), 1)``). Default: the GradSkip paper's choice
+``1 - q_i`` with ``q_i = (1 - 1/kappa_i) / (1 - 1/kappa_max)``, ``kappa_i = L_i / mu``,
+mu = min_i mu_i. Theorem 3.6 (strongly convex), with the paper's q_i: linear convergence for
 ``gamma <= min_i p^2 / (L_i (1 - q_i (1 - p^2)))``, at rate ``min(gamma mu, 1 - q_max (1 - p^2))``;
 with the defaults gamma = 1/L_max and both rates are 1/kappa_max, as for ProxSkip, while client i
 computes O(min(kappa_i, sqrt(kappa_max))) gradients per round. ``th_stepsize_cvx`` sets that
@@ -38,19 +43,52 @@ from ..core.theory import Setting, StepSizes
 from ..errors import ConfigError
 from .registry import register_algorithm
 
+MODES = ("proxskip", "random", "optimal")
+
+
+def parse_q(text: str) -> str | tuple[float, ...]:
+    """``q``: a mode name, or one value / space-separated values in [0, 1]."""
+    if text in MODES:
+        return text
+    why = f"q must be {', '.join(MODES)}, or values in [0, 1] separated by spaces"
+    try:
+        values = tuple(float(v) for v in text.split())
+    except ValueError:
+        raise ValueError(why) from None
+    if not values or not all(0.0 <= v <= 1.0 for v in values):
+        raise ValueError(why)
+    return values
+
+
+def _kappas(setting: Setting) -> list[float]:
+    mu = min(setting.mu_i)
+    return [big_l / mu for big_l in setting.L_i]
+
+
+def stop_probabilities(q, p: float, setting: Setting) -> tuple[float, ...]:
+    """Per client, the probability of stopping at a step (the original tool's q)."""
+    n = setting.num_clients
+    if q is None:
+        kappa = _kappas(setting)
+        k_max = max(kappa)
+        return tuple(1.0 - ((1 - 1 / k) / (1 - 1 / k_max) if k_max > 1 else 1.0) for k in kappa)
+    if q == "proxskip":
+        return (0.0,) * n
+    if q == "random":
+        return tuple(torch.rand(n, generator=torch.Generator().manual_seed(setting.seed),
+                                dtype=torch.float64).tolist())
+    if q == "optimal":
+        times = [i + 2.0 for i in range(n)]
+        return tuple(min(p * (t / min(times) - 1.0) / (1.0 - p), 1.0) if p < 1 else 0.0
+                     for t in times)
+    return tuple(q[min(i, len(q) - 1)] for i in range(n))
+
 
 def resolve(options, setting: Setting):
-    p, q = options["p"], options["q"]
-    if p is None or q is None:
-        mu = min(setting.mu_i)
-        kappa = [big_l / mu for big_l in setting.L_i]
-        kappa_max = max(kappa)
-        if p is None:
-            p = 1.0 / math.sqrt(kappa_max)
-        if q is None:
-            return {**options, "p": p, "q": tuple(
-                (1 - 1 / k) / (1 - 1 / kappa_max) if kappa_max > 1 else 1.0 for k in kappa)}
-    return {**options, "p": p, "q": (q,) * setting.num_clients}
+    p = options["p"]
+    if p is None:
+        p = 1.0 / math.sqrt(max(_kappas(setting)))
+    return {**options, "p": p, "q": stop_probabilities(options["q"], p, setting)}
 
 
 def init_client(client_id, x0):
@@ -72,7 +110,7 @@ def skipping_shifted_gradient(ctx, y):
     if s["frozen"]:
         return torch.zeros_like(y)
     g = ctx.grad(y)
-    q = ctx.options["q"][ctx.client_id]
+    q = 1.0 - ctx.options["q"][ctx.client_id]  # the paper's: probability of another step
     if torch.rand((), generator=ctx.generator, dtype=torch.float64).item() >= q:
         s["h"], s["frozen"] = g, True
     return g - s["h"]
@@ -94,7 +132,8 @@ def step_size(setting: Setting, options, convex: bool) -> StepSizes:
                           "'gradskip'; its theory is for strongly convex problems; valid: "
                           "th_stepsize_cvx")
     p2 = options["p"] ** 2
-    gamma = min(p2 / (big_l * (1 - q * (1 - p2))) for big_l, q in zip(setting.L_i, options["q"]))
+    gamma = min(p2 / (big_l * (1 - (1 - q) * (1 - p2)))
+                for big_l, q in zip(setting.L_i, options["q"]))
     return StepSizes(global_lr=1.0, local_lr=gamma)
 
 
@@ -103,8 +142,10 @@ GRADSKIP = register_algorithm(Algorithm(
     paper="Maranjyan, Safaryan, Richtarik, 2022",
     options={"p": AlgoOption(fraction("p"), None, "communication probability per local step "
                              "(default 1/sqrt(kappa_max))"),
-             "q": AlgoOption(fraction("q"), None, "probability of another local gradient step, "
-                             "all clients (default (1-1/kappa_i)/(1-1/kappa_max))")},
+             "q": AlgoOption(parse_q, None, "probability that a client stops computing "
+                             "gradients at a step (the original tool's q): V, 'V1 V2 ...' per "
+                             "client, proxskip, random or optimal (default: the paper's "
+                             "1 - (1-1/kappa_i)/(1-1/kappa_max))")},
     init_client_state=init_client, client_state=draw_round_length,
     local_gradient=skipping_shifted_gradient, local_state=send_shifted_model,
     server_gradient=move_to_average, compressor_kind="none", full_participation=True,

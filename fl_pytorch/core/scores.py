@@ -59,6 +59,13 @@ def _hits(pred: torch.Tensor, targets: torch.Tensor, task: str) -> tuple[int, in
     return top1, top5
 
 
+def _perplexity(loss: float) -> float:
+    """exp(loss); inf for a diverged run (exp overflows past ~709.78), NaN for NaN."""
+    if loss != loss:
+        return math.nan
+    return math.exp(loss) if loss < math.log(1.7976931348623157e308) else math.inf
+
+
 @torch.no_grad()
 def scores(oracle: Any, x: torch.Tensor, buffers: torch.Tensor | None, inputs: torch.Tensor,
            targets: torch.Tensor, task: str, names: list[str]) -> dict[str, float]:
@@ -78,6 +85,6 @@ def scores(oracle: Any, x: torch.Tensor, buffers: torch.Tensor | None, inputs: t
     loss = loss_sum / count if count else math.nan
     out = {"loss": loss}
     values = {"top1_acc": top1 / max(count, 1), "top5_acc": top5 / max(count, 1),
-              "perplexity": math.exp(loss) if loss == loss else math.nan}
+              "perplexity": _perplexity(loss)}
     out.update({name: values[name] for name in names})
     return out

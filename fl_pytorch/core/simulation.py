@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from .batches import batch_size_of, steps_per_round
 from .compat import adapt_uplink, check_local_steps, check_participation, server_optimiser
 from .losses import LOSSES, REGULARIZERS
 from .model_check import check_fit
+from .option_use import unused_options
 from .oracle import ModuleOracle, build_oracle
 from .sampling import check_sampling
 from .theory import Setting, StepSizes, expected_clients, problem_constants, selected_step_sizes
@@ -145,6 +147,8 @@ def build_simulation(config: Config) -> Simulation:
         global_lr, local_lr = step_sizes.global_lr, step_sizes.local_lr or local_lr
     data = dataset.to(device, dtype)
     check_fit(config, data, oracle, x0)
+    for line in unused_options(config, algorithm, options):
+        logging.getLogger("fl_pytorch").warning(line)
     return Simulation(config=config, algorithm=algorithm, options=options, dataset=data,
                       oracle=oracle, uplink=uplink, device=device, dtype=dtype,
                       weights=weights.to(device=device, dtype=dtype), x0=x0, solution=solution,
@@ -164,4 +168,4 @@ def _setting(config: Config, dataset: FederatedDataset, weights: torch.Tensor,
         weights=tuple(weights.tolist()), samples_per_client=tuple(sizes),
         batch_sizes=tuple(batch_size_of(options["internal_sgd"], n, config.batch_size,
                                         options["tau"]) or n for n in sizes),
-        constants=problem_constants(dataset.info, l2))
+        constants=problem_constants(dataset.info, l2), seed=config.manual_runtime_seed)

@@ -47,6 +47,8 @@ class Setting:
     batch_sizes: tuple[int, ...]
     #: L, mu, L_i, mu_i of the (regularized) problem; absent when the dataset does not know them
     constants: dict[str, Any] = field(default_factory=dict)
+    #: the runtime seed, for option defaults drawn at random (GradSkip's q:random)
+    seed: int = 0
 
     def _constant(self, name: str) -> Any:
         value = self.constants.get(name)

@@ -69,7 +69,7 @@ def test_gradskip_reaches_the_minimizer_with_fewer_gradients_where_q_says_so(qua
     p, q = options["p"], np.array(options["q"])
     kappa = np.array([1.5, 2.0, 3.0, 5.0, 8.0, 12.0, 16.0, 20.0])  # L_i / mu, mu = 1
     assert p == pytest.approx(1 / math.sqrt(20.0))
-    np.testing.assert_allclose(q, (1 - 1 / kappa) / (1 - 1 / 20.0))
+    np.testing.assert_allclose(q, 1 - (1 - 1 / kappa) / (1 - 1 / 20.0))  # stop probabilities
     result = _run(quad_config, tmp_path, "gradskip", algorithm_options="internal_sgd:"
                   "full-gradient,th_stepsize_cvx", **common)
     assert result["problem"]["theoretical_step_sizes"]["local_lr"] == pytest.approx(1 / 20.0)
@@ -78,11 +78,11 @@ def test_gradskip_reaches_the_minimizer_with_fewer_gradients_where_q_says_so(qua
     # ~ Geom(s_i), s_i = 1 - (1-p) q_i: mean 1/s_i, variance (1-s_i)/s_i^2.
     rounds = result["clients"]["rounds"]
     per_round = result["clients"]["oracle_grad_full"] / rounds
-    s = 1 - (1 - p) * q
+    s = 1 - (1 - p) * (1 - q)
     np.testing.assert_array_less(np.abs(per_round - 1 / s), 5 * np.sqrt((1 - s) / s**2 / rounds))
     assert (per_round[:3] < 0.6 * per_round[-1]).all()
     proxskip = _run(quad_config, tmp_path, "gradskip", algorithm_options="internal_sgd:"
-                    "full-gradient,q:1,th_stepsize_cvx", **common)
+                    "full-gradient,q:proxskip,th_stepsize_cvx", **common)
     assert proxskip["metrics"]["dist_to_solution"][-1] < 1e-6
     assert result["clients"]["oracle_grad_full"].sum() < \
         0.8 * proxskip["clients"]["oracle_grad_full"].sum()

@@ -98,3 +98,9 @@ def test_misfits_are_config_errors_before_training(changes, needles, monkeypatch
         build_simulation(Config(quiet=True, **changes))
     for needle in needles:
         assert needle in str(e.value), (needle, str(e.value))
+
+
+def test_perplexity_of_a_diverged_run_is_infinite_not_an_error():
+    from fl_pytorch.core.scores import _perplexity
+    assert _perplexity(1e6) == float("inf") and _perplexity(0.0) == 1.0
+    assert _perplexity(float("nan")) != _perplexity(float("nan"))

@@ -1,0 +1,37 @@
+"""An option given a value the run does not use is said in one warning line, never ignored
+silently; the same value where it is used says nothing."""
+
+import logging
+
+import pytest
+
+from fl_pytorch.core.simulation import build_simulation
+
+# option: (value, config where it has no effect, config where it is used)
+CASES = {
+    "num_clients_per_round": (3, {}, dict(client_sampling_type="uniform")),
+    "client_sampling_poisson": (0.3, {}, dict(client_sampling_type="poisson")),
+    "global_momentum": (0.5, {}, dict(global_optimiser="momentum")),
+    "local_momentum": (0.5, {}, dict(local_optimiser="momentum")),
+    "local_lr": (0.05, dict(algorithm="page", run_local_steps=False), {}),
+    "run_local_steps": (True, dict(algorithm="page"), {}),
+    "batch_size": (7, {}, dict(algorithm_options="internal_sgd:sgd")),
+    "global_regulizer_alpha": (0.1, {}, dict(global_regulizer="cvx_l2norm")),
+    "remote_timeout": (5.0, {}, None),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_an_unused_option_is_said_and_a_used_one_is_not(quad_config, caplog, name):
+    value, unused, used = CASES[name]
+    with caplog.at_level(logging.WARNING, logger="fl_pytorch"):
+        build_simulation(quad_config(**{**unused, name: value}))
+    flagged = [r.getMessage() for r in caplog.records if "has no effect" in r.getMessage()]
+    assert len(flagged) == 1 and flagged[0].startswith("--") and name.replace("_", "-")[:8] in \
+        flagged[0].replace("_", "-")
+    if used is None:
+        return
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="fl_pytorch"):
+        build_simulation(quad_config(**{**used, name: value}))
+    assert not [r for r in caplog.records if "has no effect" in r.getMessage()]
