@@ -2,43 +2,25 @@
 
 A result is a dict of plain Python/NumPy data (see ``docs/results_format.md``), saved as one
 pickle with :func:`save_result` and read back with :func:`load_result`, which cannot run code.
+Names are imported on first use: writing a result file does not load Matplotlib.
 """
 
-from .cli import add_results_parser, run_results_command
-from .export import save_json, summary, to_csv, to_json
-from .format import (
-    FORMAT,
-    STATUSES,
-    VERSION,
-    ResultError,
-    save_result,
-    to_plain,
-    validate_result,
-)
-from .loader import UnsafeResultError, load_result, load_results, loads_result
-from .plot import X_AXES, format_label, new_figure, plot_runs, save_figure
+import importlib
 
-__all__ = [
-    "FORMAT",
-    "STATUSES",
-    "VERSION",
-    "X_AXES",
-    "ResultError",
-    "UnsafeResultError",
-    "add_results_parser",
-    "format_label",
-    "load_result",
-    "load_results",
-    "loads_result",
-    "new_figure",
-    "plot_runs",
-    "run_results_command",
-    "save_figure",
-    "save_json",
-    "save_result",
-    "summary",
-    "to_csv",
-    "to_json",
-    "to_plain",
-    "validate_result",
-]
+_PUBLIC = {
+    "add_results_parser": "cli", "run_results_command": "cli",
+    "save_json": "export", "summary": "export", "to_csv": "export", "to_json": "export",
+    "FORMAT": "format", "STATUSES": "format", "VERSION": "format", "ResultError": "format",
+    "save_result": "format", "to_plain": "format", "validate_result": "format",
+    "UnsafeResultError": "loader", "load_result": "loader", "load_results": "loader",
+    "loads_result": "loader",
+    "X_AXES": "plot", "format_label": "plot", "new_figure": "plot", "plot_runs": "plot",
+    "save_figure": "plot",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    raise AttributeError(f"module 'fl_pytorch.results' has no attribute {name!r}")
