@@ -21,9 +21,14 @@ from .losses import LOSSES, REGULARIZERS
 from .model_check import check_fit
 from .oracle import ModuleOracle, build_oracle
 from .sampling import check_sampling
+from .setup_checks import (
+    DTYPES,
+    check_compute_type,
+    check_stateful_estimator,
+    resolve_metric,
+    scaled_x0,
+)
 from .theory import Setting, StepSizes, expected_clients, problem_constants, selected_step_sizes
-
-DTYPES = {"fp32": torch.float32, "fp64": torch.float64}
 
 
 @dataclass
@@ -99,6 +104,7 @@ def build_simulation(config: Config) -> Simulation:
     config.validate()
     algorithm = ALGORITHMS.get(config.algorithm)
     options = parse_algorithm_options(algorithm, config.algorithm_options)
+    check_stateful_estimator(options)
     uplink = adapt_uplink(algorithm, parse_compressor(config.client_compressor))
     downlink = parse_compressor(config.server_compressor, "--server-compressor")
     server_opt = server_optimiser(algorithm, config.global_optimiser)
@@ -119,11 +125,12 @@ def build_simulation(config: Config) -> Simulation:
     oracle = build_oracle(model, config.loss, LOSSES.get(config.loss), reg,
                           config.global_regulizer_alpha, dataset.output_dim,
                           train_mode=not config.turn_off_batch_normalization_and_dropout)
-    x0 = oracle.layout.flatten(model).clone()
+    x0 = scaled_x0(oracle.layout.flatten(model).clone(), options, config.model)
     solution = None
     l2 = reg.l2_alpha(config.global_regulizer_alpha)
     if dataset.solution is not None and l2 == l2:  # NaN: no closed form
         solution = dataset.solution(weights, l2).to(device=device, dtype=dtype)
+    config = resolve_metric(config, dataset, solution is not None)
     setting = _setting(config, dataset, weights, uplink, x0.numel(), l2, options)
     if algorithm.resolve_options is not None:
         options = algorithm.resolve_options(options, setting)
@@ -133,6 +140,8 @@ def build_simulation(config: Config) -> Simulation:
         global_lr, local_lr = step_sizes.global_lr, step_sizes.local_lr or local_lr
     data = dataset.to(device, dtype)
     check_fit(config, data, oracle, x0)
+    check_compute_type(config, oracle, data, x0, {"--client-compressor": uplink,
+                                                  "--server-compressor": downlink}, device)
     return Simulation(config=config, algorithm=algorithm, options=options, dataset=data,
                       oracle=oracle, uplink=uplink, device=device, dtype=dtype,
                       weights=weights.to(device=device, dtype=dtype), x0=x0, solution=solution,
