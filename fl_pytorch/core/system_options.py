@@ -36,6 +36,9 @@ def compat_notes(config: Any, devices: list[torch.device]) -> list[str]:
     cuda = any(d.type == "cuda" for d in devices)
     notes = [*_ignored_compressor_arguments("--client-compressor", config.client_compressor),
              *_ignored_compressor_arguments("--server-compressor", config.server_compressor)]
+    if config.sort_dataset_by_class_before_split and config.dataset.startswith("generated_"):
+        notes.append("--sort-dataset-by-class-before-split: no effect: the quadratic problem is "
+                     "generated client by client, it is not split by class")
     if config.num_workers_train or config.num_workers_test:
         notes.append(f"-n/--num-workers-train {config.num_workers_train}, -nt/--num-workers-test "
                      f"{config.num_workers_test}: no effect: datasets are held in memory as "
