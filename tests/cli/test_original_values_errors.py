@@ -7,6 +7,7 @@ import re
 import pytest
 
 from fl_pytorch.cli import main, parse_config
+from fl_pytorch.cli_line import command_line
 from fl_pytorch.config import canonical, choices_of
 from tests.cli.test_original_flags import BASE
 
@@ -99,3 +100,20 @@ def test_gui_spellings_become_canonical_values():
             cfg.initialize_shifts_policy, cfg.global_regulizer) == (
         "ef21-pp", "logistic", "perplexity", "CRITICAL", "bf16", "full_gradient_at_start",
         "cvx_l2norm")
+
+
+def test_show_command_line_of_gui_values_runs_unchanged(capsys):
+    import shlex
+    argv = ["--algorithm", "GRADSKIP", "--global-optimiser", "RMSPROP", "--metric", "top_1_acc",
+            "--loglevel", "warn", "--client-compressor", "ident:5%", "--hostname", "h",
+            "-n", "2", "--wandb-key", "k", "--logfilter", "end.*", "--compute-type", "bfp16",
+            "--run-id", "{simcounter}_job", "--global-lr-type", "cifar_2"]
+    assert main([*argv, "--show-command-line"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert "{simcounter}" not in line and "--metric top1_acc" in line
+    reparsed, _ = parse_config(shlex.split(line)[1:])
+    assert command_line(reparsed) == line  # the printed line parses back to itself
+    assert (reparsed.algorithm, reparsed.compute_type, reparsed.num_workers_train,
+            reparsed.global_optimiser, reparsed.loglevel, reparsed.global_lr_type) == \
+        ("gradskip", "bf16", 2, "rmsprop", "WARNING", "cifar_2")
+    assert re.fullmatch(r"\d+_job", reparsed.run_id)
