@@ -113,6 +113,7 @@ def run_simulation(argv: Sequence[str]) -> int:
     """Entry point of a simulation run; returns the exit status."""
     from . import api
     from .cli_substitution import substitute
+    from .core.metrics import headline_metric
     from .utils.logging_setup import LogCallback, configure_logging
     from .utils.progress import ProgressBar
     config, args = parse_config(substitute(argv))
@@ -133,7 +134,8 @@ def run_simulation(argv: Sequence[str]) -> int:
     handle = api.prepare(config, [LogCallback(), ProgressBar(None if not config.quiet else False)])
     result = handle.run()
     if not config.quiet:
-        _print_summary(result, str(handle.out_path), handle.sim.config.metric)
+        _print_summary(result, str(handle.out_path),
+                       headline_metric(config.metric, list(result["metrics"])))
     if result["status"] == "failed":
         print(f"error: {result['error']}", file=sys.stderr)
         return EXIT_FAILED

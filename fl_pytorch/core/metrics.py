@@ -47,11 +47,11 @@ HEADLINE_METRICS = ["auto", *EVAL_METRICS, "none"]
 VAL_METRICS = ("full_gradient_norm_val", "full_objective_value_val")
 
 
-def headline_metric(metric: str, scores_defined: list[str]) -> str:
-    """``auto`` -> top1_acc where the dataset defines it, else loss; other values unchanged."""
+def headline_metric(metric: str, available: list[str]) -> str:
+    """``auto`` -> top1_acc where available (defined, computed), else loss; others unchanged."""
     if metric != "auto":
         return metric
-    return "top1_acc" if "top1_acc" in scores_defined else "loss"
+    return "top1_acc" if "top1_acc" in available else "loss"
 
 
 class Evaluator:

@@ -5,7 +5,6 @@ Each refusal is one ConfigError naming both options that do not fit together.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import torch
@@ -19,8 +18,8 @@ DTYPES = {"fp32": torch.float32, "fp64": torch.float64, "fp16": torch.float16,
           "bf16": torch.bfloat16}
 
 
-def resolve_metric(config: Any, dataset: Any, has_solution: bool) -> Any:
-    """``config`` with ``--metric auto`` resolved; a metric the run cannot compute is an error."""
+def check_metric(config: Any, dataset: Any, has_solution: bool) -> None:
+    """Refuse a ``--metric`` the run cannot compute (``auto`` resolves to one it can)."""
     defined = score_names(dataset.task, dataset.output_dim)
     metric = headline_metric(config.metric, defined)
     where = f"--loss {config.loss} on dataset {dataset.name!r} ({dataset.task} targets)"
@@ -35,7 +34,6 @@ def resolve_metric(config: Any, dataset: Any, has_solution: bool) -> Any:
     if metric in EXTRA_METRICS and metric not in tracked:
         raise ConfigError(f"--metric: invalid value {metric!r} without --extra-track {metric}: "
                           f"the run would not compute it")
-    return dataclasses.replace(config, metric=metric)
 
 
 def scaled_x0(x0: torch.Tensor, options: dict[str, Any], model: str) -> torch.Tensor:

@@ -24,8 +24,8 @@ from .sampling import check_sampling
 from .setup_checks import (
     DTYPES,
     check_compute_type,
+    check_metric,
     check_stateful_estimator,
-    resolve_metric,
     scaled_x0,
 )
 from .theory import Setting, StepSizes, expected_clients, problem_constants, selected_step_sizes
@@ -130,7 +130,7 @@ def build_simulation(config: Config) -> Simulation:
     l2 = reg.l2_alpha(config.global_regulizer_alpha)
     if dataset.solution is not None and l2 == l2:  # NaN: no closed form
         solution = dataset.solution(weights, l2).to(device=device, dtype=dtype)
-    config = resolve_metric(config, dataset, solution is not None)
+    check_metric(config, dataset, solution is not None)
     setting = _setting(config, dataset, weights, uplink, x0.numel(), l2, options)
     if algorithm.resolve_options is not None:
         options = algorithm.resolve_options(options, setting)
