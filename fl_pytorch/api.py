@@ -18,11 +18,16 @@ from .config import Config
 from .core.callbacks import Callback, CallbackList, RunInfo
 from .core.checkpoint import checkpoint_path
 from .core.engine import Engine
+from .core.evaluate_only import evaluate_checkpoint
 from .core.simulation import build_simulation
+from .core.system_options import SystemOptions, compat_notes
 from .distributed.addresses import WorkerAddress, parse_worker_entry  # noqa: F401 (for the GUI)
 from .distributed.auth import load_secret  # noqa: F401 (for the GUI's remote machines dialog)
 from .distributed.probe import WorkerStatus, probe_worker  # noqa: F401 (for the GUI)
+from .utils.devices import parse_devices
+from .utils.logging_setup import LOGGER
 from .utils.monitor import ResourceLogCallback
+from .utils.wandb_tracking import wandb_logger
 
 
 def default_out_path(config: Config) -> Path:
@@ -45,7 +50,10 @@ class ResultWriter(Callback):
 
 
 class RunHandle:
-    """A configured run: ``run()`` executes it in the calling thread; ``stop()`` from any."""
+    """A configured run: ``run()`` executes it in the calling thread; ``stop()`` from any.
+
+    With ``--evaluate`` the run evaluates the model of ``--resume-from`` and trains nothing.
+    """
 
     def __init__(self, config: Config, callbacks: Sequence[Callback] = (),
                  out: str | Path | None = None, executor: Any = None,
@@ -53,17 +61,29 @@ class RunHandle:
         self.config = config
         self.out_path = Path(out) if out else default_out_path(config)
         sim = build_simulation(config)
+        devices = parse_devices(config.gpu)
+        tracker, tracker_note = wandb_logger(config)
+        for note in [*compat_notes(config, devices), *filter(None, [tracker_note])]:
+            LOGGER.warning(note)
         extra = [ResourceLogCallback(config.eval_every)] if config.log_gpu_usage else []
-        self.engine = Engine(sim, CallbackList([*callbacks, *extra, ResultWriter(self.out_path)]),
-                             executor, stop_event, checkpoint_path(config, self.out_path))
+        # on_run_end runs in reverse order: SystemOptions completes the result before it is written
+        self.callbacks = CallbackList([*callbacks, *extra, *filter(None, [tracker]),
+                                       ResultWriter(self.out_path), SystemOptions(config, devices)])
+        self.sim = sim
+        self.engine = None if config.evaluate else Engine(
+            sim, self.callbacks, executor, stop_event, checkpoint_path(config, self.out_path))
         self.result: dict[str, Any] | None = None
 
     def run(self) -> dict[str, Any]:
-        self.result = self.engine.run()
+        if self.engine is None:
+            self.result = evaluate_checkpoint(self.sim, self.callbacks)
+        else:
+            self.result = self.engine.run()
         return self.result
 
     def stop(self) -> None:
-        self.engine.stop()
+        if self.engine is not None:
+            self.engine.stop()
 
 
 def prepare(config: Config, callbacks: Sequence[Callback] = (),

@@ -3,8 +3,9 @@
 ``run.sh worker ...`` (or ``--worker-listen-mode PORT``) serves remote runs.
 
 The parser is generated from :data:`fl_pytorch.config.OPTIONS`, so every option of the config
-object is a flag with the original tool's spelling. Bad input prints one ``error:`` line and
-exits with status 2.
+object is a flag with the original tool's spelling; the original's ``{simcounter}``, ``{now}``,
+... in arguments are substituted first (``cli_substitution.py``). Bad input prints one ``error:``
+line and exits with status 2.
 """
 
 from __future__ import annotations
@@ -97,20 +98,25 @@ def _describe_algorithm(name: str) -> str:
 
 
 def _print_summary(result: dict, path: str, metric: str) -> None:
+    """One line: status, rounds and the last value of the headline metric (if computed)."""
     rounds = len(result["metrics"]["round"]) - 1
-    if metric not in result["metrics"]:  # e.g. top1_acc (the default) of a regression run
-        metric = "loss"
     values = [v for v in result["metrics"].get(metric, []) if not math.isnan(v)]
     headline = f", {metric} = {values[-1]:.6g}" if values else ""
+    if "evaluated_checkpoint" in result:
+        print(f"evaluated the model of {result['evaluated_checkpoint']} (round "
+              f"{int(result['metrics']['round'][0])}){headline}; results in {path}")
+        return
     print(f"{result['status']}: {rounds} rounds{headline}; results in {path}")
 
 
 def run_simulation(argv: Sequence[str]) -> int:
     """Entry point of a simulation run; returns the exit status."""
     from . import api
+    from .cli_substitution import substitute
+    from .core.metrics import headline_metric
     from .utils.logging_setup import LogCallback, configure_logging
     from .utils.progress import ProgressBar
-    config, args = parse_config(argv)
+    config, args = parse_config(substitute(argv))
     if args.help_algorithm:
         print(_describe_algorithm(args.help_algorithm))
         return 0
@@ -123,11 +129,13 @@ def run_simulation(argv: Sequence[str]) -> int:
         for line in worker_commands(config):
             print(line)
         return 0
-    configure_logging("WARNING" if config.quiet else config.loglevel, config.logfile)
+    configure_logging("WARNING" if config.quiet else config.loglevel, config.logfile,
+                      config.logfilter)
     handle = api.prepare(config, [LogCallback(), ProgressBar(None if not config.quiet else False)])
     result = handle.run()
     if not config.quiet:
-        _print_summary(result, str(handle.out_path), config.metric)
+        _print_summary(result, str(handle.out_path),
+                       headline_metric(config.metric, list(result["metrics"])))
     if result["status"] == "failed":
         print(f"error: {result['error']}", file=sys.stderr)
         return EXIT_FAILED

@@ -18,6 +18,9 @@ from fl_pytorch import Config, ConfigError
 from fl_pytorch.cli import build_parser
 from fl_pytorch.config import GROUPS, OPTIONS, primary_flag
 
+MOMENTUM_OPTIMISERS = ("sgd", "momentum", "rmsprop")
+"""Optimizers that take ``--global-momentum`` / ``--local-momentum``."""
+
 SYNTHETIC_PREFIX = "generated_"
 """Datasets whose name starts with this are generated from ``--dataset-generation-spec``."""
 
@@ -37,9 +40,10 @@ class Rule:
 
 RULES = (
     Rule("num_clients_per_round", "client_sampling_type", lambda v: v == "uniform"),
-    Rule("client_sampling_poisson", "client_sampling_type", lambda v: v == "poisson"),
-    Rule("global_momentum", "global_optimiser", lambda v: v == "momentum"),
-    Rule("local_momentum", "local_optimiser", lambda v: v == "momentum"),
+    Rule("client_sampling_poisson", "client_sampling_type",
+         lambda v: v in ("poisson", "poisson-no-empty")),
+    Rule("global_momentum", "global_optimiser", lambda v: v in MOMENTUM_OPTIMISERS),
+    Rule("local_momentum", "local_optimiser", lambda v: v in MOMENTUM_OPTIMISERS),
     Rule("global_regulizer_alpha", "global_regulizer", lambda v: v != "none"),
     Rule("dataset_generation_spec", "dataset", _synthetic),
     *(Rule(name, "dataset", lambda v: not _synthetic(v))

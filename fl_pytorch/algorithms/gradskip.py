@@ -17,14 +17,16 @@ the simulator is the run of local iterations up to a communication (theta_t = 1)
 * LOCAL_STATE (line 9): send ``y - (gamma/p) h_i`` uncompressed; keep h^_i = h_i and x^_i = y;
 * SERVER_GRADIENT: ``x - mean``, so SERVER_OPT with global lr 1 sets x to the average (line 9).
 
-Options: p (default ``1/sqrt(kappa_max)``) and q with the original FL_PyTorch's meaning: the
+Options: p (default ``1/sqrt(kappa_max)``; 0.01, the original tool's, on datasets that do not
+expose L_i and mu_i) and q with the original FL_PyTorch's meaning: the
 probability that a client stops computing gradients at a step (the paper's q_i is ``1 - q``): a
 value for all clients, a space-separated list per client (the last value repeats), ``proxskip``
 (0: never stop, ProxSkip), ``random`` (uniform in [0, 1) per client, from the runtime seed) or
 ``optimal`` (the original tool's rule for client i taking ``T_i = i + 2`` time units per
 gradient: ``min(p (T_i / T_min - 1) / (1 - p), 1)``). Default: the GradSkip paper's choice
 ``1 - q_i`` with ``q_i = (1 - 1/kappa_i) / (1 - 1/kappa_max)``, ``kappa_i = L_i / mu``,
-mu = min_i mu_i. Theorem 3.6 (strongly convex), with the paper's q_i: linear convergence for
+mu = min_i mu_i (without those constants: 0, ProxSkip, the original tool's default).
+Theorem 3.6 (strongly convex), with the paper's q_i: linear convergence for
 ``gamma <= min_i p^2 / (L_i (1 - q_i (1 - p^2)))``, at rate ``min(gamma mu, 1 - q_max (1 - p^2))``;
 with the defaults gamma = 1/L_max and both rates are 1/kappa_max, as for ProxSkip, while client i
 computes O(min(kappa_i, sqrt(kappa_max))) gradients per round. ``th_stepsize_cvx`` sets that
@@ -60,7 +62,10 @@ def parse_q(text: str) -> str | tuple[float, ...]:
     return values
 
 
-def _kappas(setting: Setting) -> list[float]:
+def _kappas(setting: Setting) -> list[float] | None:
+    """kappa_i = L_i / min_j mu_j, or None when the dataset does not expose the constants."""
+    if not {"L_i", "mu_i"} <= setting.constants.keys():
+        return None
     mu = min(setting.mu_i)
     return [big_l / mu for big_l in setting.L_i]
 
@@ -68,8 +73,10 @@ def _kappas(setting: Setting) -> list[float]:
 def stop_probabilities(q, p: float, setting: Setting) -> tuple[float, ...]:
     """Per client, the probability of stopping at a step (the original tool's q)."""
     n = setting.num_clients
+    kappa = _kappas(setting)
+    if q is None and kappa is None:  # the original tool's default without the constants
+        return (0.0,) * n
     if q is None:
-        kappa = _kappas(setting)
         k_max = max(kappa)
         return tuple(1.0 - ((1 - 1 / k) / (1 - 1 / k_max) if k_max > 1 else 1.0) for k in kappa)
     if q == "proxskip":
@@ -85,9 +92,9 @@ def stop_probabilities(q, p: float, setting: Setting) -> tuple[float, ...]:
 
 
 def resolve(options, setting: Setting):
-    p = options["p"]
-    if p is None:
-        p = 1.0 / math.sqrt(max(_kappas(setting)))
+    p, kappa = options["p"], _kappas(setting)
+    if p is None:  # the paper's 1/sqrt(kappa_max), or the original tool's 0.01 without it
+        p = 0.01 if kappa is None else 1.0 / math.sqrt(max(kappa))
     return {**options, "p": p, "q": stop_probabilities(options["q"], p, setting)}
 
 

@@ -1,7 +1,8 @@
 """Random dithering: ``std.dithering:s[:p]`` (standard) and ``nat.dithering:s[:p]`` (natural).
 
-Both send ||x||_p (p >= 1 or ``inf``, default 2), and for each coordinate its sign and a random
-level l_i in [0, 1] with E[l_i] = r_i := |x_i| / ||x||_p; C(x)_i = ||x||_p sign(x_i) l_i.
+Both send ||x||_p (p >= 1 or ``inf``; default ``inf``, the original tool's), and for each
+coordinate its sign and a random level l_i in [0, 1] with E[l_i] = r_i := |x_i| / ||x||_p;
+C(x)_i = ||x||_p sign(x_i) l_i.
 Bits = b + d * (1 + ceil(log2(s + 1))): the norm, then a sign bit and a level index per coordinate.
 
 Standard dithering (Alistarh et al. 2017 "QSGD", arXiv:1610.02132; Horvath et al. 2019,
@@ -40,7 +41,7 @@ class Dithering(Compressor):
 
     unbiased = True
 
-    def __init__(self, s: int, p: float = 2.0):
+    def __init__(self, s: int, p: float = math.inf):
         self.s, self.p = s, p
 
     def levels(self, r: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
@@ -113,16 +114,16 @@ def parse_norm(arg: str) -> float:
 def _args(args: list[str], name: str, most: int | None) -> tuple[int, float]:
     if not 1 <= len(args) <= 2:
         raise ValueError(f"{name} takes one or two arguments, s and optionally p")
-    return parse_levels(args[0], most), parse_norm(args[1]) if len(args) == 2 else 2.0
+    return parse_levels(args[0], most), parse_norm(args[1]) if len(args) == 2 else math.inf
 
 
 @register_compressor("std.dithering", "std.dithering:s[:p], s >= 1 levels, p >= 1 or inf "
-                     "(default 2)")
+                     "(default inf)")
 def _build_std(args: list[str]) -> StandardDithering:
     return StandardDithering(*_args(args, "std.dithering", None))
 
 
 @register_compressor("nat.dithering", "nat.dithering:s[:p], 1 <= s <= 64 levels, p >= 1 or inf "
-                     "(default 2)")
+                     "(default inf)")
 def _build_nat(args: list[str]) -> NaturalDithering:
     return NaturalDithering(*_args(args, "nat.dithering", 64))

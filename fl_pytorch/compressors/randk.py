@@ -1,11 +1,14 @@
 """Rand-k ``randk:k`` or ``randk:P%``: k coordinates uniformly without replacement, scaled d/k.
 
 omega = d/k - 1. Bits = k * (b + ceil(log2 d)): k values of b bits and their k explicit indices
-(no shared-seed trick is assumed). With ``P%``, k = round(P/100 * d), at least 1.
+(no shared-seed trick is assumed). With ``P%``, k = ceil(P/100 * d) (the original's rule), at
+least 1.
 Inside a composition (``randk:k+natural``) only the indices are counted here (see composition.py).
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import torch
 
@@ -19,7 +22,7 @@ class RandK(Compressor):
 
     unbiased = True
 
-    def __init__(self, k: int | None, frac: float | None):
+    def __init__(self, k: int | None, frac: Fraction | None):
         self.k, self.frac = k, frac
 
     def count(self, d: int) -> int:

@@ -5,7 +5,8 @@ SVD instead of power iteration.
 
 x (dimension d) is zero-padded and reshaped row-major into the most square m x n matrix X with
 m = ceil(sqrt(d)) rows and n = ceil(d / m) columns (m * n >= d, m - n in {0, 1}); let r = n =
-min(m, n). k is capped at r; with ``P%``, k = round(P/100 * r), at least 1. C(x) is the first d
+min(m, n). k is capped at r; with ``P%``, k = ceil(P/100 * d) with d the vector length (the
+original tool's rule), at least 1. C(x) is the first d
 entries of X_k = U_k diag(sigma_k) V_k^T (``torch.linalg.svd``).
 
 Contractive: by Eckart-Young ||X - X_k||_F^2 = sum_{i>k} sigma_i^2 <= (1 - k/r) ||X||_F^2 (the
@@ -18,6 +19,7 @@ V^T (n values each) and the k singular values; m and n follow from d.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import torch
 
@@ -36,12 +38,12 @@ class RankK(Compressor):
 
     unbiased = False
 
-    def __init__(self, k: int | None, frac: float | None):
+    def __init__(self, k: int | None, frac: Fraction | None):
         self.k, self.frac = k, frac
 
     def rank(self, d: int) -> int:
         """The rank k for dimension d (capped at min(m, n))."""
-        return resolve_count(self.k, self.frac, min(matrix_shape(d)))
+        return min(resolve_count(self.k, self.frac, d), min(matrix_shape(d)))
 
     def compress(self, x: torch.Tensor, generator: torch.Generator) -> Compressed:
         d = x.numel()
@@ -56,7 +58,8 @@ class RankK(Compressor):
         return self.rank(d) / min(matrix_shape(d))
 
 
-@register_compressor("rank_k", "rank_k:k or rank_k:P% (P% of min(m, n), x viewed as m x n)")
+@register_compressor("rank_k", "rank_k:k or rank_k:P% (ceil(P% of d), at most min(m, n); x "
+                     "viewed as m x n)")
 def _build(args: list[str]) -> RankK:
     if len(args) != 1:
         raise ValueError("rank_k takes one argument, the rank k or a percentage")

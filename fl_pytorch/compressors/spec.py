@@ -5,7 +5,9 @@ Stages joined by ``+`` (``randk:10%+natural``) build a composition, first stage 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from fractions import Fraction
 
 from ..errors import ConfigError
 from ..registry import Registry
@@ -64,25 +66,41 @@ def _parse_composition(spec: str, option: str) -> Compressor:
     return comp
 
 
-def parse_count(arg: str, what: str) -> tuple[int | None, float | None]:
-    """``"8"`` -> (8, None); ``"40%"`` -> (None, 0.4). Used by rand-k, top-k, rank-k."""
+def parse_count(arg: str, what: str) -> tuple[int | None, Fraction | None]:
+    """``"8"`` -> (8, None); ``"40%"`` -> (None, 2/5). Used by rand-k, top-k, rank-k.
+
+    As in the original tool, a count may be a decimal number (rounded up).
+    """
     try:
         if arg.endswith("%"):
-            frac = float(arg[:-1]) / 100.0
+            frac = Fraction(arg[:-1]) / 100
             if not 0 < frac <= 1:
                 raise ValueError
             return None, frac
-        k = int(arg)
+        k = math.ceil(Fraction(arg))
         if k < 1:
             raise ValueError
         return k, None
-    except ValueError:
-        raise ValueError(f"{what} must be a positive integer or a percentage in (0%, 100%]") \
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"{what} must be a positive number or a percentage in (0%, 100%]") \
             from None
 
 
-def resolve_count(k: int | None, frac: float | None, d: int) -> int:
-    """The count for dimension d: k capped at d, or round(frac * d) and at least 1."""
+def resolve_count(k: int | None, frac: Fraction | None, d: int) -> int:
+    """The count for dimension d: k capped at d, or ``ceil(P/100 * d)``, at least 1.
+
+    The percentage rule is the original tool's, in exact arithmetic (7% of 100 is 7, not 8).
+    """
     if k is not None:
         return min(k, d)
-    return max(1, min(d, round(frac * d)))
+    return max(1, min(d, math.ceil(frac * d)))
+
+
+def ignored_argument(name: str, args: list[str]) -> None:
+    """Accept at most one argument for a compressor that takes none.
+
+    The original GUI appends its parameter field (``5%`` by default) to every compressor, e.g.
+    ``ident:5%``; the original ignored it, and so does this tool (the run warns once).
+    """
+    if len(args) > 1:
+        raise ValueError(f"{name} takes no arguments")

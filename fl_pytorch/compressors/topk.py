@@ -6,10 +6,12 @@ Stich et al. 2018, "Sparsified SGD with memory", arXiv:1809.07599.
 Contractive and deterministic (ties broken by ``torch.topk``): the k kept squares are the
 largest, so their sum is >= (k/d) ||x||^2 and ||C(x) - x||^2 <= (1 - k/d) ||x||^2; alpha = k/d
 (attained when all |x_i| are equal). Bits = k * (b + ceil(log2 d)): k values and k indices.
-With ``P%``, k = round(P/100 * d), at least 1; k is capped at d.
+With ``P%``, k = ceil(P/100 * d) (the original's rule), at least 1; k is capped at d.
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import torch
 
@@ -22,7 +24,7 @@ class TopK(Compressor):
 
     unbiased = False
 
-    def __init__(self, k: int | None, frac: float | None):
+    def __init__(self, k: int | None, frac: Fraction | None):
         self.k, self.frac = k, frac
 
     def count(self, d: int) -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
+from .batches import ESTIMATORS, RESHUFFLES
 
 
 class AlgorithmOptionsError(ConfigError):
@@ -26,6 +27,19 @@ def _estimator(v: str) -> str:
     if v not in ESTIMATORS:
         raise ValueError(f"valid: {', '.join(ESTIMATORS)}")
     return v
+
+
+def _reshuffle(v: str) -> str:
+    if v not in RESHUFFLES:
+        raise ValueError(f"valid: {', '.join(RESHUFFLES)}")
+    return v
+
+
+def _positive_float(v: str) -> float:
+    value = float(v)
+    if not value > 0:
+        raise ValueError("expected a number > 0")
+    return value
 
 
 def _count_or_percent(v: str) -> str:
@@ -65,15 +79,24 @@ def flag(v: str) -> bool:
     raise ValueError("expected a flag (no value, 1/0 or true/false)")
 
 
-ESTIMATORS = ["full-gradient", "sgd", "sgd-nice"]
 COMMON_OPTIONS = {
     "internal_sgd": AlgoOption(_estimator, "sgd",
                                "gradient estimator inside local steps: full-gradient (all local "
                                "samples), sgd (minibatches of -b samples), sgd-nice (tau samples "
-                               "without replacement)"),
-    "tau": AlgoOption(_count_or_percent, "10%", "minibatch of sgd-nice: a count or P% of the "
-                      "client's samples"),
+                               "without replacement), sgd-us (one uniform sample), sgd-multi (tau "
+                               "samples with replacement), iterated-minibatch (blocks of tau of a "
+                               "permutation, see reshuffle); docs/compatibility.md"),
+    "tau": AlgoOption(_count_or_percent, "10%", "minibatch of sgd-nice, sgd-multi, "
+                      "iterated-minibatch (and steps per epoch, ceil(n/tau), of sgd-us): a count "
+                      "or P% of the client's n samples (ceil(P/100 n))"),
+    "reshuffle": AlgoOption(_reshuffle, "each_round", "permutation of iterated-minibatch: "
+                            "each_round, once_per_client (one per client for the whole run), "
+                            "until_exhausted (continued across rounds)"),
+    "x0_norm": AlgoOption(_positive_float, None, "rescale the initial point x0 to this "
+                          "Euclidean norm (the original's x0_norm)"),
 }
+#: the original tool's spelling of a key -> this tool's key (used when the algorithm has the key)
+KEY_ALIASES = {"lambda_": "lambda"}
 #: keys of every algorithm whose record has a ``step_size`` (docs/algorithms.md)
 THEORY_OPTIONS = {
     "th_stepsize_cvx": AlgoOption(flag, False, "use the paper's step size for (strongly) convex "
@@ -96,6 +119,8 @@ def parse_algorithm_options(algorithm: Any, text: str) -> dict[str, Any]:
     for part in (p.strip() for p in str(text).split(",") if p.strip()):
         key, _, raw = part.partition(":")
         key = key.strip()
+        if key not in spec and KEY_ALIASES.get(key) in spec:
+            key = KEY_ALIASES[key]
         if key not in spec:
             raise AlgorithmOptionsError(
                 f"--algorithm-options: unknown key {key!r} for algorithm {algorithm.name!r}; "

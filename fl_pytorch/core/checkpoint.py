@@ -39,7 +39,10 @@ RESUMABLE_CHANGES = frozenset({
     "eval_async_threads", "save_async_threads", "checkpoint_dir", "checkpoint_every",
     "resume_from", "out", "run_id", "loglevel", "logfile", "quiet", "comment", "group_name",
     "log_gpu_usage", "deterministic", "external_devices", "master_addr", "master_port",
-    "remote_secret_file", "remote_timeout", "remote_messages"})
+    "remote_secret_file", "remote_timeout", "remote_messages", "metric", "logfilter",
+    "hostname", "wandb_key", "wandb_project_name", "num_workers_train", "num_workers_test",
+    "do_not_save_eval_checkpoints", "store_client_state_in_cpu", "per_round_clean_torch_cache",
+    "allow_use_nv_tensorcores", "load_best", "evaluate"})
 
 
 def checkpoint_path(config: Config, out_path: str | Path) -> Path | None:

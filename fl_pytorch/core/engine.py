@@ -33,6 +33,7 @@ from .local import ClientResult, RoundAborted, RoundPlan, collect_states, run_ro
 from .metrics import ROW_METRICS, Evaluator
 from .optim import build_optimizer, scheduled_lr, set_lr
 from .sampling import sample_clients
+from .shift_init import initial_shift, with_shifts
 from .simulation import Simulation
 
 
@@ -63,6 +64,12 @@ def mean_buffers(results: list[ClientResult], weights: torch.Tensor, buffers: to
     return weighted_mean([ClientResult(r.client_id, {} if r.buffers is None else {"b": r.buffers},
                                        {}, 0, 0, 0, summed=r.summed)
                           for r in results], weights)["b"]
+
+
+def to_numpy(t: torch.Tensor) -> np.ndarray:
+    """A NumPy copy of ``t`` (bfloat16, which NumPy lacks, as float32: exact)."""
+    t = t.detach().cpu()
+    return (t.float() if t.dtype == torch.bfloat16 else t).numpy().copy()
 
 
 def model_state(x: torch.Tensor, buffers: torch.Tensor) -> torch.Tensor:
@@ -106,7 +113,10 @@ class Engine:
         buffers = sim.oracle.buffers0.clone()  # the server's batch-norm statistics (may be empty)
         server_opt = build_optimizer(sim.server_optimiser, x, sim.global_lr,
                                      cfg.global_momentum, cfg.global_weight_decay)
-        store = ClientStateStore(lambda i: alg.init_client_state(i, sim.x0))
+        shift0 = initial_shift(sim)
+        store = ClientStateStore(
+            lambda i: with_shifts(alg.init_client_state(i, sim.x0), alg.client_shifts, shift0),
+            torch.device("cpu") if cfg.store_client_state_in_cpu else None)
         downlink = Downlink(sim.downlink, sim.x0)
         rows: list[dict[str, float]] = []
         totals = {"oracle_grad_full": 0, "oracle_grad_samples": 0, "bits_up_cum": 0,
@@ -141,7 +151,9 @@ class Engine:
             pipeline = EvalPipeline(sim, lambda view: Evaluator(view).evaluate_state, emit,
                                     cfg.eval_async_threads, cfg.intra_op_threads)
             # Step 0: H = INIT_SERVER_STATE(x0); row 0 = the initial point (or resume).
-            h = alg.init_server_state(x, self._server_ctx(0, [], sim.global_lr, server_opt))
+            h = with_shifts(alg.init_server_state(x, self._server_ctx(0, [], sim.global_lr,
+                                                                      server_opt)),
+                            alg.server_shifts, shift0)
             if self.resume:
                 restore(self.resume, sim.device, **parts())
                 t0 -= rows[-1]["wall_time"]
@@ -230,7 +242,7 @@ class Engine:
         result = self._result(rows, evaluator, x, status, error, info, started_at)
         result["clients"] = per_client
         if buffers.numel():  # batch-norm statistics that go with final_params
-            result["final_buffers"] = buffers.detach().cpu().numpy().copy()
+            result["final_buffers"] = to_numpy(buffers)
         self.callbacks.on_run_end(info, result)
         return result
 
@@ -308,5 +320,5 @@ class Engine:
         return {"format": "fl_pytorch-result", "version": 1, "status": status, "error": error,
                 "config": self.sim.config.to_dict(),
                 "command_line": command_line(self.sim.config),
-                "metrics": metrics, "final_params": x.detach().cpu().numpy().copy(),
+                "metrics": metrics, "final_params": to_numpy(x),
                 "problem": info.problem, "environment": env}

@@ -14,7 +14,7 @@ import torch
 from ..execution.base import RoundExecutor
 from ..execution.worker import map_tensors
 from ..utils.rng import generator as stream
-from .batches import local_plan
+from .batches import client_plan
 from .client_state import ClientStateStore
 from .context import ClientContext
 from .optim import build_optimizer
@@ -96,12 +96,12 @@ def run_client(sim: Any, store: ClientStateStore, plan: RoundPlan, client_id: in
     gen = stream(cfg.manual_runtime_seed, plan.round, client_id)
     inputs, targets = sim.client_data[client_id]
     iters = (plan.local_steps or cfg.number_of_local_iters) if alg.local_steps else 1
-    batches = local_plan(sim.options["internal_sgd"], inputs.shape[0], cfg.batch_size,
-                         sim.options["tau"], iters,
-                         cfg.run_local_steps or not alg.local_steps or plan.local_steps is not None,
-                         gen)
+    state = store.get(client_id, sim.device)
+    batches, sampler_state = client_plan(
+        sim.options, inputs.shape[0], cfg.batch_size, iters,
+        cfg.run_local_steps or not alg.local_steps or plan.local_steps is not None, gen, state)
     ctx = ClientContext(client_id=client_id, round=plan.round, x=plan.x,
-                        broadcast=plan.broadcast, state=store.get(client_id, sim.device),
+                        broadcast=plan.broadcast, state=state,
                         options=sim.options, generator=gen, lr=plan.local_lr,
                         steps=len(batches), oracle=sim.oracle, inputs=inputs, targets=targets,
                         uplink=sim.uplink,
@@ -127,5 +127,6 @@ def run_client(sim: Any, store: ClientStateStore, plan: RoundPlan, client_id: in
     except Exception as e:
         raise HookError(f"round {plan.round}, client {client_id}, hook "
                         f"{hook.upper()} of {alg.name!r}: {type(e).__name__}: {e}") from e
-    return ClientResult(client_id, message, ctx.new_state, ctx.bits_up, ctx.oracle_full,
+    return ClientResult(client_id, message, {**sampler_state, **ctx.new_state}, ctx.bits_up,
+                        ctx.oracle_full,
                         ctx.oracle_samples, ctx.buffers)

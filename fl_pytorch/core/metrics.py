@@ -12,7 +12,11 @@ Evaluation metrics: loss (test loss when the dataset has a test split, else the 
 objective sum_i w_i f_i(x) + regularizer), dist_to_solution (when x* is known), and the scores
 the dataset's task defines (core/scores.py): top1_acc, top5_acc, perplexity, on the test split
 (else on all training samples). Models run in eval mode with the server's batch-norm buffers.
-The ``*_train`` extras are the same scores on all training samples.
+The ``*_train`` extras are the same scores on all training samples; the ``*_val`` extras are the
+objective (loss + regularizer) and its gradient's norm on the test split, or on all training
+samples pooled when the dataset has none (the original tool's quadratic and LIBSVM "test" sets
+were their training data). ``--metric none`` skips the loss and the scores (the original's "no
+validation step"); the extras are still computed.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from .scores import SCORES, chunks, score_names, scores, target_count
 EXTRA_METRICS = {
     "full_gradient_norm_train": "||grad f(x)|| over all clients' training data",
     "full_objective_value_train": "f(x) = sum_i w_i f_i(x) + regularizer on training data",
+    "full_gradient_norm_val": "||grad f_val(x)|| on the test split (else all training samples)",
+    "full_objective_value_val": "f_val(x), loss + regularizer on the test split (else all "
+                                "training samples)",
     "top1_acc_train": "top-1 accuracy on all training samples",
     "top5_acc_train": "top-5 accuracy on all training samples",
     "perplexity_train": "perplexity on all training tokens (language models)",
@@ -35,6 +42,16 @@ ROW_METRICS = ["round", "wall_time", "clients_in_round", "direction_norm", "orac
                "oracle_grad_samples", "bits_up_round", "bits_up_per_client", "bits_up_cum",
                "bits_down_round", "bits_down_cum", "lr_global", "gpu_memory_mb"]
 EVAL_METRICS = ["loss", "dist_to_solution", *SCORES, *EXTRA_METRICS]
+#: values of ``--metric``: auto (resolved at setup by :func:`headline_metric`), none, any metric
+HEADLINE_METRICS = ["auto", *EVAL_METRICS, "none"]
+VAL_METRICS = ("full_gradient_norm_val", "full_objective_value_val")
+
+
+def headline_metric(metric: str, available: list[str]) -> str:
+    """``auto`` -> top1_acc where available (defined, computed), else loss; others unchanged."""
+    if metric != "auto":
+        return metric
+    return "top1_acc" if "top1_acc" in available else "loss"
 
 
 class Evaluator:
@@ -44,12 +61,13 @@ class Evaluator:
         self.sim = sim
         self.extra = [m.strip() for m in sim.config.extra_track.split(",") if m.strip()]
         data = sim.dataset
-        self.scores = score_names(data.task, data.output_dim)
+        self.validation = sim.config.metric != "none"
+        self.scores = score_names(data.task, data.output_dim) if self.validation else []
         self.train_scores = [m[:-len("_train")] for m in self.extra
                              if m[:-len("_train")] in SCORES]
 
     def metric_names(self) -> list[str]:
-        names = ["loss"]
+        names = ["loss"] if self.validation else []
         if self.sim.solution is not None:
             names.append("dist_to_solution")
         return names + self.scores + self.extra
@@ -86,18 +104,22 @@ class Evaluator:
         out: dict[str, float] = {}
         sim, data = self.sim, self.sim.dataset
         need_grad = "full_gradient_norm_train" in self.extra
+        train_extra = {"full_gradient_norm_train", "full_objective_value_train"} & set(self.extra)
         objective, grad_norm = (self._objective_and_grad(x, buffers, need_grad)
-                                if data.test_x is None or self.extra else (math.nan, math.nan))
-        if data.test_x is not None:
+                                if (data.test_x is None and self.validation) or train_extra
+                                else (math.nan, math.nan))
+        if self.validation and data.test_x is not None:
             out.update(scores(sim.oracle, x, buffers, data.test_x, data.test_y, data.task,
                               self.scores))
             out["loss"] += float(sim.oracle.reg.value(x, sim.oracle.reg_alpha))
-        else:
+        elif self.validation:
             out["loss"] = objective
             if self.scores:
                 out.update({k: v for k, v in scores(sim.oracle, x, buffers, data.x, data.y,
                                                     data.task, self.scores).items()
                             if k != "loss"})
+        if set(VAL_METRICS) & set(self.extra):
+            out.update(self._validation_extras(x, buffers))
         if self.train_scores:
             train = scores(sim.oracle, x, buffers, data.x, data.y, data.task, self.train_scores)
             out.update({f"{k}_train": train[k] for k in self.train_scores})
@@ -108,3 +130,18 @@ class Evaluator:
         if need_grad:
             out["full_gradient_norm_train"] = grad_norm
         return out
+
+    @torch.no_grad()
+    def _validation_extras(self, x: torch.Tensor, buffers: torch.Tensor | None
+                           ) -> dict[str, float]:
+        """The ``*_val`` extras: objective and gradient norm averaged over the test samples."""
+        data, oracle = self.sim.dataset, self.sim.oracle
+        inputs, targets = (data.x, data.y) if data.test_x is None else (data.test_x, data.test_y)
+        total = target_count(targets, data.task)
+        value, grad = 0.0, torch.zeros_like(x)
+        for part in chunks(inputs.shape[0]):
+            share = target_count(targets[part], data.task) / total
+            v, g = oracle.value_and_grad(x, inputs[part], targets[part], buffers, train=False)
+            value, grad = value + share * float(v), grad + share * g
+        out = {"full_objective_value_val": value, "full_gradient_norm_val": float(grad.norm())}
+        return {k: v for k, v in out.items() if k in self.extra}

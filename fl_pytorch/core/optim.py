@@ -6,23 +6,31 @@ import math
 
 import torch
 
+DEFAULT_MOMENTUM = 0.9  # of the 'momentum' optimizer when its momentum option is 0
+#: learning-rate multiplier and round milestones (as fractions of the rounds R, each taken as
+#: int(f * R)) of the original tool's MultiStepLR schedules
+MULTISTEP = {"cifar_1": (0.1, (0.5, 0.75)), "cifar_2": (0.2, (0.3, 0.6, 0.8))}
+
 
 def build_optimizer(name: str, param: torch.Tensor, lr: float, momentum: float,
                     weight_decay: float) -> torch.optim.Optimizer:
     """A torch.optim optimizer over the single flat tensor ``param``.
 
     Hooks put the direction into ``param.grad`` and call ``step()``; nothing is re-derived.
+    As in the original tool, ``sgd`` and ``rmsprop`` take the momentum option (0 = none);
+    ``momentum`` is SGD with that momentum, 0.9 when the option is 0.
     """
-    if name == "sgd" and weight_decay == 0:
+    if name == "momentum":
+        momentum = momentum or DEFAULT_MOMENTUM
+        name = "sgd"
+    if name == "sgd" and weight_decay == 0 and momentum == 0:
         return PlainSGD(param, lr)
     if name == "sgd":
-        return torch.optim.SGD([param], lr=lr, weight_decay=weight_decay)
-    if name == "momentum":
         return torch.optim.SGD([param], lr=lr, momentum=momentum, weight_decay=weight_decay)
     if name == "adam":
         return torch.optim.Adam([param], lr=lr, weight_decay=weight_decay)
     if name == "rmsprop":
-        return torch.optim.RMSprop([param], lr=lr, weight_decay=weight_decay)
+        return torch.optim.RMSprop([param], lr=lr, momentum=momentum, weight_decay=weight_decay)
     if name == "adagrad":
         return torch.optim.Adagrad([param], lr=lr, weight_decay=weight_decay)
     if name == "yogi":
@@ -94,10 +102,16 @@ class PlainSGD:
 def scheduled_lr(schedule: str, base: float, round_index: int, total_rounds: int) -> float:
     """Learning rate of ``round_index`` (0-based).
 
-    Static, cosine (to 0 at the end), or step (x0.1 from 50% of the rounds, x0.01 from 75%).
+    Static, cosine (to 0 at the end), step (x0.1 from 50% of the rounds, x0.01 from 75%), or the
+    original's ``cifar_1``/``cifar_2``: torch's MultiStepLR stepped once per round, i.e. ``base *
+    gamma^m`` with m the number of milestones ``int(f * total_rounds) <= round_index``.
     """
     if schedule == "static":
         return base
+    if schedule in MULTISTEP:
+        gamma, fractions = MULTISTEP[schedule]
+        passed = sum(1 for f in fractions if int(f * total_rounds) <= round_index)
+        return base * gamma ** passed
     if schedule == "cosine":
         return base * 0.5 * (1.0 + math.cos(math.pi * round_index / total_rounds))
     if schedule == "step":

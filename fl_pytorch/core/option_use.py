@@ -30,6 +30,7 @@ def _local_loop(cfg: Config, alg: Any, opts: dict[str, Any]) -> bool:
 
 _NO_LOCAL_LOOP = "the algorithm takes one gradient step per round, with the server's lr"
 _REMOTE = "it is used only with --external-devices (remote workers)"
+_WITH_MOMENTUM = ("sgd", "momentum", "rmsprop")
 
 RULES: dict[str, Rule] = {
     "num_clients_per_round": _unless(lambda c, a, o: c.client_sampling_type == "uniform",
@@ -37,10 +38,14 @@ RULES: dict[str, Rule] = {
     "client_sampling_poisson": _unless(
         lambda c, a, o: c.client_sampling_type.startswith("poisson"),
         "it is used only with --client-sampling-type poisson"),
-    "global_momentum": _unless(lambda c, a, o: _server_optimiser(c, a) == "momentum",
-                               "it is used only by the 'momentum' server optimizer"),
-    "local_momentum": _unless(lambda c, a, o: a.local_steps and c.local_optimiser == "momentum",
-                              "it is used only by the 'momentum' local optimizer"),
+    "global_momentum": _unless(lambda c, a, o: _server_optimiser(c, a) in _WITH_MOMENTUM,
+                               "only the sgd, momentum and rmsprop server optimizers use it"),
+    "local_momentum": _unless(lambda c, a, o: a.local_steps and c.local_optimiser in
+                              _WITH_MOMENTUM,
+                              "only the sgd, momentum and rmsprop local optimizers use it"),
+    "initialize_shifts_policy": _unless(lambda c, a, o: bool(a.client_shifts or a.server_shifts),
+                                        "the algorithm has no shifts (DIANA, COFIG and FRECON "
+                                        "have)"),
     "local_lr": _unless(_local_loop, _NO_LOCAL_LOOP),
     "local_lr_type": _unless(_local_loop, _NO_LOCAL_LOOP),
     "local_optimiser": _unless(_local_loop, _NO_LOCAL_LOOP),

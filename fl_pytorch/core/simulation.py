@@ -17,16 +17,20 @@ from ..models.options import apply_model_options
 from ..utils.devices import parse_devices
 from .algorithm import Algorithm
 from .algorithm_options import parse_algorithm_options
-from .batches import batch_size_of, steps_per_round
+from .batches import batch_size_of, steps_of
 from .compat import adapt_uplink, check_local_steps, check_participation, server_optimiser
 from .losses import LOSSES, REGULARIZERS
 from .model_check import check_fit
 from .option_use import unused_options
 from .oracle import ModuleOracle, build_oracle
 from .sampling import check_sampling
+from .setup_checks import (
+    DTYPES,
+    check_compute_type,
+    check_metric,
+    scaled_x0,
+)
 from .theory import Setting, StepSizes, expected_clients, problem_constants, selected_step_sizes
-
-DTYPES = {"fp32": torch.float32, "fp64": torch.float64}
 
 
 @dataclass
@@ -66,7 +70,7 @@ class Simulation:
         cfg = self.config
         if not self.algorithm.local_steps:
             return 1
-        return max(steps_per_round(self.options["internal_sgd"], len(ix), cfg.batch_size,
+        return max(steps_of(self.options["internal_sgd"], len(ix), cfg.batch_size,
                                    self.options["tau"], cfg.number_of_local_iters,
                                    cfg.run_local_steps) for ix in self.dataset.client_indices)
 
@@ -133,11 +137,12 @@ def build_simulation(config: Config) -> Simulation:
     oracle = build_oracle(model, config.loss, LOSSES.get(config.loss), reg,
                           config.global_regulizer_alpha, dataset.output_dim,
                           train_mode=not config.turn_off_batch_normalization_and_dropout)
-    x0 = oracle.layout.flatten(model).clone()
+    x0 = scaled_x0(oracle.layout.flatten(model).clone(), options, config.model)
     solution = None
     l2 = reg.l2_alpha(config.global_regulizer_alpha)
     if dataset.solution is not None and l2 == l2:  # NaN: no closed form
         solution = dataset.solution(weights, l2).to(device=device, dtype=dtype)
+    check_metric(config, dataset, solution is not None)
     setting = _setting(config, dataset, weights, uplink, x0.numel(), l2, options)
     if algorithm.resolve_options is not None:
         options = algorithm.resolve_options(options, setting)
@@ -147,6 +152,8 @@ def build_simulation(config: Config) -> Simulation:
         global_lr, local_lr = step_sizes.global_lr, step_sizes.local_lr or local_lr
     data = dataset.to(device, dtype)
     check_fit(config, data, oracle, x0)
+    check_compute_type(config, oracle, data, x0, {"--client-compressor": uplink,
+                                                  "--server-compressor": downlink}, device)
     for line in unused_options(config, algorithm, options):
         logging.getLogger("fl_pytorch").warning(line)
     return Simulation(config=config, algorithm=algorithm, options=options, dataset=data,

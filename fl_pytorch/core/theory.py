@@ -119,6 +119,8 @@ def expected_clients(sampling: str, num_clients: int, per_round: int, p: float) 
         return float(num_clients)
     if sampling == "uniform":
         return float(min(per_round, num_clients))
+    if sampling == "poisson-no-empty" and 0 < p < 1:  # E|S| given S non-empty
+        return p * num_clients / -math.expm1(num_clients * math.log1p(-p))
     return p * num_clients
 
 

@@ -14,6 +14,8 @@ from ..errors import ConfigError
 
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _DEVICE = re.compile(r"^(cpu|-1|\d+|cuda:\d+)$")
+#: the original GUI's device names (its remote-machine table): cpu:-1 and gpu:N
+_ORIGINAL_DEVICE = re.compile(r"^(cpu:-1|gpu:(\d+))$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class WorkerSpec:
 def parse_worker_entry(text: str) -> WorkerAddress:
     """Parse ``host:port:device``; device is ``cpu`` (or -1), a GPU id ``N`` or ``cuda:N``.
 
+    The original GUI's ``cpu:-1`` and ``gpu:N`` are read as ``cpu`` and ``cuda:N``.
+
     Raises:
         ConfigError: a message naming the bad part and what is accepted.
     """
@@ -58,6 +62,9 @@ def parse_worker_entry(text: str) -> WorkerAddress:
         raise ConfigError(f"remote machine {text!r}: expected host:port:device, "
                           "e.g. node7:29500:cuda:0")
     host, port, device = (p.strip() for p in parts)
+    original = _ORIGINAL_DEVICE.match(device)
+    if original:
+        device = f"cuda:{original.group(2)}" if original.group(2) else "cpu"
     if not _HOST.match(host):
         raise ConfigError(f"remote machine {text!r}: invalid host {host!r}; use a host name or "
                           "an IPv4 address")

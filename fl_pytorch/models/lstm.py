@@ -20,11 +20,11 @@ EMBEDDING, HIDDEN, LAYERS = 8, 256, 2
 class CharLSTM(nn.Module):
     """Embedding, stacked LSTM, per-position linear decoder."""
 
-    def __init__(self, vocab: int):
+    def __init__(self, vocab: int, hidden: int = HIDDEN):
         super().__init__()
         self.embedding = nn.Embedding(vocab, EMBEDDING)
-        self.lstm = nn.LSTM(EMBEDDING, HIDDEN, LAYERS, batch_first=True)
-        self.decoder = nn.Linear(HIDDEN, vocab)
+        self.lstm = nn.LSTM(EMBEDDING, hidden, LAYERS, batch_first=True)
+        self.decoder = nn.Linear(hidden, vocab)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         out, _ = self.lstm(self.embedding(tokens))

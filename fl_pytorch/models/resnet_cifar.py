@@ -77,5 +77,5 @@ def _builder(depth: int):
     return build
 
 
-for _depth in (20, 32, 44, 56, 110):
+for _depth in (20, 32, 44, 56, 110, 1202):
     register_model(f"resnet{_depth}")(_builder(_depth))

@@ -1,21 +1,42 @@
-"""Log configuration of the command line (``--loglevel``, ``--logfile``)."""
+"""Log configuration of the command line (``--loglevel``, ``--logfilter``, ``--logfile``)."""
 
 from __future__ import annotations
 
 import logging
+import re
+from pathlib import Path
 
 from ..core.callbacks import Callback, RunInfo
 
 LOGGER = logging.getLogger("fl_pytorch")
 
 
-def configure_logging(level: str, logfile: str = "") -> None:
-    """Log to stderr (and to ``logfile``) at ``level``."""
+class MessageFilter(logging.Filter):
+    """Passes the records whose message matches ``pattern`` from its start (``re.match``).
+
+    The original tool's ``--logfilter`` (default ``.*``: everything).
+    """
+
+    def __init__(self, pattern: str):
+        super().__init__()
+        self.regex = re.compile(pattern)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.regex.match(record.getMessage()) is not None
+
+
+def configure_logging(level: str, logfile: str = "", logfilter: str = ".*") -> None:
+    """Log to stderr (and to ``logfile``, creating its folder) at ``level``.
+
+    Only messages that ``logfilter`` matches are written.
+    """
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if logfile:
+        Path(logfile).parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(logfile))
     for h in handlers:
         h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        h.addFilter(MessageFilter(logfilter))
     LOGGER.handlers[:] = handlers
     LOGGER.setLevel(level)
     LOGGER.propagate = False

@@ -9,6 +9,7 @@ from typing import Any
 from tqdm import tqdm
 
 from ..core.callbacks import Callback, RunInfo
+from ..core.metrics import headline_metric
 
 
 class ProgressBar(Callback):
@@ -27,9 +28,10 @@ class ProgressBar(Callback):
         if self.bar is None or row["round"] == 0:
             return
         self.bar.update(1)
-        value = row.get(info.config.metric, math.nan)
+        metric = headline_metric(info.config.metric, list(row))
+        value = row.get(metric, math.nan)
         if not math.isnan(value):
-            self.bar.set_postfix({info.config.metric: f"{value:.4g}"}, refresh=False)
+            self.bar.set_postfix({metric: f"{value:.4g}"}, refresh=False)
 
     def on_run_end(self, info: RunInfo, result: dict[str, Any]) -> None:
         if self.bar is not None:

@@ -26,8 +26,8 @@ def ib(d: int) -> int:
 
 
 def cnt(f: float, d: int) -> int:
-    """A percentage count: round(f d), between 1 and d."""
-    return max(1, min(d, round(f * d)))
+    """A percentage count, the original tool's rule: ceil(f d), between 1 and d."""
+    return max(1, min(d, math.ceil(f * d)))
 
 
 def shape(d: int) -> tuple[int, int]:
@@ -63,7 +63,8 @@ EXAMPLES: dict[str, list[Ex]] = {
     "topk": [Ex("topk:3", lambda d, b, e: {min(3, d) * (b + ib(d))}, False),
              Ex("topk:30%", lambda d, b, e: {cnt(0.3, d) * (b + ib(d))}, False)],
     "rank_k": [Ex("rank_k:1", lambda d, b, e: {(shape(d)[0] + shape(d)[1] + 1) * b}, False),
-               Ex("rank_k:50%", lambda d, b, e: {cnt(0.5, shape(d)[1]) * (sum(shape(d)) + 1) * b},
+               Ex("rank_k:50%",
+                  lambda d, b, e: {min(cnt(0.5, d), shape(d)[1]) * (sum(shape(d)) + 1) * b},
                   False)],
 }
 COMPOSITIONS: list[Ex] = [
@@ -153,7 +154,7 @@ TIGHT = [  # (spec, x) where E||C(x)-x||^2 = omega(d) ||x||^2 exactly
     ("randk:5", dense_x()),
     ("natural", _pow2(20, 1)),
     ("terngrad", _terngrad_worst(16)),
-    ("std.dithering:1", torch.ones(4, dtype=torch.float64)),
+    ("std.dithering:1:2", torch.ones(4, dtype=torch.float64)),
     ("randk:5+natural", _pow2(20, 2)),
 ]
 
@@ -168,9 +169,10 @@ def test_omega_is_attained(spec, x):
 
 @pytest.mark.parametrize("spec,d,omega", [
     ("ident", 9, 0.0), ("bernulli:0.25", 9, 3.0), ("randk:3", 12, 3.0), ("natural", 9, 1 / 8),
-    ("std.dithering:1", 16, 4.0), ("std.dithering:4", 16, 0.25), ("std.dithering:2:1", 4, 1.0),
+    ("std.dithering:1:2", 16, 4.0), ("std.dithering:4:2", 16, 0.25), ("std.dithering:2:1", 4, 1.0),
+    ("std.dithering:1", 16, 4.0), ("nat.dithering:3", 16, 1 / 8 + 1.0),  # default p = inf
     ("std.dithering:3:inf", 900, 10.0), ("qsgd:1", 16, 4.0), ("qsgd:8", 16, 0.25),
-    ("nat.dithering:3", 16, 1 / 8 + 1.0), ("nat.dithering:1:1", 2, 1 / 8 + 2.0),
+    ("nat.dithering:3:2", 16, 1 / 8 + 1.0), ("nat.dithering:1:1", 2, 1 / 8 + 2.0),
     ("terngrad", 25, 2.0), ("randk:5+natural", 20, 4 * 9 / 8 - 1),
     ("randk:4+std.dithering:1", 16, 4 * 2 - 1),  # dithering acts on the 4 kept values
 ])
@@ -203,7 +205,7 @@ def test_natural_outputs_bracketing_powers_of_two():
 def test_natural_dithering_is_not_identity_and_uses_its_levels():
     x = dense_x(200)
     norm = x.norm()
-    c = _out("nat.dithering:3", x)
+    c = _out("nat.dithering:3:2", x)
     assert not torch.allclose(c, x)
     levels = torch.tensor([0.0, 0.25, 0.5, 1.0], dtype=x.dtype)
     ratio = c.abs() / norm
@@ -327,8 +329,10 @@ def test_cuda_tensor_with_cpu_generator(ex):
     ("nat.dithering:65", "nat.dithering:65", "at most 64"),
     ("qsgd:1.5", "qsgd:1.5", "usage: qsgd:s"),
     ("topk:-1", "topk:-1", "usage: topk"), ("rank_k:0%", "rank_k:0%", "usage: rank_k"),
-    ("natural:3", "natural:3", "usage: natural"), ("terngrad:1", "terngrad:1", "usage: terngrad"),
-    ("ident:2", "ident:2", "usage: ident"), ("nosuch:3", "nosuch", "valid: ident, bernulli"),
+    # one argument is accepted (and ignored) as the original GUI writes ident:5%; two are not
+    ("natural:3:3", "natural:3:3", "usage: natural"),
+    ("terngrad:1:1", "terngrad:1:1", "usage: terngrad"), ("ident:2:2", "ident:2:2", "usage: ident"),
+    ("nosuch:3", "nosuch", "valid: ident, bernulli"),
     ("randk:5+topk:2", "randk:5+topk:2", "contractive"), ("randk:5+", "randk:5+", "empty stage"),
     ("randk:0+natural", "randk:0", "usage: randk:k"),
 ])

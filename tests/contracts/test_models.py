@@ -29,6 +29,11 @@ EXPECTED = {  # model -> dataset it is made for, input batch, output shape for a
     "femnist_cnn": (dataset((1, 28, 28), 62), torch.randn(2, 1, 28, 28), (2, 62)),
     "shakespeare_lstm": (dataset((80,), 90, "next_token"), torch.randint(0, 90, (2, 80)),
                          (2, 90, 80)),
+    "dense": (dataset((20,), 1, "binary"), torch.randn(2, 20), (2, 1)),
+    "femnist": (dataset((1, 28, 28), 62), torch.randn(2, 1, 28, 28), (2, 62)),
+    "minifemnist": (dataset((1, 28, 28), 62), torch.randn(2, 1, 28, 28), (2, 62)),
+    "rnn": (dataset((80,), 90, "next_token"), torch.randint(0, 90, (2, 80)), (2, 90, 80)),
+    "minirnn": (dataset((80,), 90, "next_token"), torch.randint(0, 90, (2, 80)), (2, 90, 80)),
 }
 CIFAR = (dataset((3, 32, 32), 10), torch.randn(2, 3, 32, 32), (2, 10))
 UNIQUE = [n for n in MODELS.names() if n not in ORIGINAL_NAMES]
@@ -57,9 +62,11 @@ def test_original_names_are_aliases_of_the_same_builders():
 
 
 @pytest.mark.parametrize("name,count", [("resnet18", 11_173_962), ("wrn28_2", 1_467_610),
-                                        ("resnet20", 269_722), ("resnet110", 1_727_962)])
+                                        ("resnet20", 269_722), ("resnet110", 1_727_962),
+                                        ("resnet1202", 19_421_274)])
 def test_parameter_counts_match_the_published_ones(name, count):
-    """ResNet-18 (CIFAR stem) 11.17M, WRN-28-2 1.47M, ResNet-20 0.27M, ResNet-110 1.7M."""
+    """ResNet-18 (CIFAR stem) 11.17M, WRN-28-2 1.47M, ResNet-20 0.27M, ResNet-110 1.7M,
+    ResNet-1202 19.4M (He et al. 2016, Table 6)."""
     model = MODELS.get(name)(CIFAR[0])
     assert sum(p.numel() for p in model.parameters()) == count
 

@@ -44,7 +44,10 @@ def reference(cfg):
     n, d, seed, alg = len(data), sim.dim, cfg.manual_runtime_seed, cfg.algorithm
     lr_l, lr_g, steps = cfg.local_lr, cfg.global_lr, cfg.number_of_local_iters
     x = sim.x0.numpy().copy()
-    h, h_i = np.zeros(d), [np.zeros(d) for _ in range(n)]  # DIANA
+    h = np.zeros(d)  # DIANA's shifts: 0, or the full gradient at x0 (the original's policy)
+    if cfg.initialize_shifts_policy == "full_gradient_at_start":
+        h = np.mean([grad[i](x) for i in range(n)], axis=0)  # uniform weights
+    h_i = [h.copy() for _ in range(n)]
     g, x_prev = np.zeros(d), x.copy()  # MARINA
     bits = 0
     for t in range(cfg.rounds):
@@ -103,3 +106,14 @@ def test_one_local_step_is_the_papers_diana_whatever_the_local_lr(quad_config, t
     a = run(_config(quad_config, "diana", 1, 1.0), out=tmp_path / "a.bin")
     b = run(_config(quad_config, "diana", 1, 0.01), out=tmp_path / "b.bin")
     np.testing.assert_allclose(a["final_params"], b["final_params"], rtol=1e-12, atol=1e-14)
+
+
+def test_shifts_can_start_at_the_full_gradient_as_in_the_original(quad_config, tmp_path):
+    for steps in (1, 5):
+        cfg = _config(quad_config, "diana", steps, 0.5).replace(
+            initialize_shifts_policy="full_gradient_at_start")
+        result = run(cfg, out=tmp_path / "r.bin")
+        zero = run(cfg.replace(initialize_shifts_policy="zero"), out=tmp_path / "z.bin")
+        np.testing.assert_allclose(result["final_params"], reference(cfg)[0], rtol=1e-10,
+                                   atol=1e-12)
+        assert np.abs(result["final_params"] - zero["final_params"]).max() > 1e-6

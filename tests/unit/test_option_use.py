@@ -11,8 +11,9 @@ from fl_pytorch.core.simulation import build_simulation
 CASES = {
     "num_clients_per_round": (3, {}, dict(client_sampling_type="uniform")),
     "client_sampling_poisson": (0.3, {}, dict(client_sampling_type="poisson")),
-    "global_momentum": (0.5, {}, dict(global_optimiser="momentum")),
-    "local_momentum": (0.5, {}, dict(local_optimiser="momentum")),
+    "global_momentum": (0.5, dict(global_optimiser="adam"), dict(global_optimiser="momentum")),
+    "local_momentum": (0.5, dict(local_optimiser="adam"), dict(local_optimiser="rmsprop")),
+    "initialize_shifts_policy": ("full_gradient_at_start", {}, dict(algorithm="diana")),
     "local_lr": (0.05, dict(algorithm="page", run_local_steps=False), {}),
     "run_local_steps": (True, dict(algorithm="page"), {}),
     "batch_size": (7, {}, dict(algorithm_options="internal_sgd:sgd")),
