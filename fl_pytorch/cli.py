@@ -99,7 +99,7 @@ def _describe_algorithm(name: str) -> str:
 def _print_summary(result: dict, path: str, metric: str) -> None:
     rounds = len(result["metrics"]["round"]) - 1
     if metric not in result["metrics"]:  # e.g. top1_acc (the default) of a regression run
-        metric = "loss"
+        metric = "dist_to_solution" if "dist_to_solution" in result["metrics"] else "loss"
     values = [v for v in result["metrics"].get(metric, []) if not math.isnan(v)]
     headline = f", {metric} = {values[-1]:.6g}" if values else ""
     print(f"{result['status']}: {rounds} rounds{headline}; results in {path}")
