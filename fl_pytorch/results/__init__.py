@@ -15,26 +15,53 @@ from .format import (
     to_plain,
     validate_result,
 )
+from .labels import LABELS, label
+from .legend import AUTO, format_label, line_labels, mixed_problems_warning
 from .loader import UnsafeResultError, load_result, load_results, loads_result
-from .plot import X_AXES, format_label, new_figure, plot_runs, save_figure
+from .plot import (
+    LEGEND_PLACES,
+    LINE_STYLES,
+    MARKERS,
+    PlotStyle,
+    all_quantities,
+    common_quantities,
+    new_figure,
+    plot_runs,
+    save_figure,
+    save_legend,
+)
+from .quantities import X_AXES, quantity
 
 __all__ = [
+    "AUTO",
     "FORMAT",
+    "LABELS",
+    "LEGEND_PLACES",
+    "LINE_STYLES",
+    "MARKERS",
     "STATUSES",
     "VERSION",
     "X_AXES",
+    "PlotStyle",
     "ResultError",
     "UnsafeResultError",
     "add_results_parser",
+    "all_quantities",
+    "common_quantities",
     "format_label",
+    "label",
+    "line_labels",
     "load_result",
     "load_results",
     "loads_result",
+    "mixed_problems_warning",
     "new_figure",
     "plot_runs",
+    "quantity",
     "run_results_command",
     "save_figure",
     "save_json",
+    "save_legend",
     "save_result",
     "summary",
     "to_csv",
