@@ -8,6 +8,7 @@ from PyQt5.QtCore import QMimeData, QPoint, Qt, QUrl
 from PyQt5.QtGui import QDropEvent
 
 from fl_pytorch import Config, load_result, run
+from fl_pytorch.results.labels import label
 
 from .conftest import QUADRATIC
 
@@ -24,6 +25,20 @@ def result_files(tmp_path_factory):
     for name, config in configs.items():
         run(config, out=folder / f"{name}.bin")
     return [folder / f"{name}.bin" for name in configs]
+
+
+@pytest.fixture(scope="module")
+def digits_file(tmp_path_factory):
+    """A run of another problem (digits: no known solution, so no dist_to_solution)."""
+    path = tmp_path_factory.mktemp("digits") / "digits.bin"
+    run(Config(dataset="digits", rounds=1, num_clients_per_round=2, quiet=True), out=path)
+    return path
+
+
+def choose(combo, key):
+    """Pick ``key`` in an axis combo (items carry the quantity name as data)."""
+    index = combo.findData(key)
+    combo.setCurrentIndex(index if index >= 0 else combo.findText(key))
 
 
 def drop(widget, paths):
@@ -123,3 +138,20 @@ def test_pages_figures_and_result_files_are_saved(window, result_files, tmp_path
     for original, copy in zip(result_files, written):
         np.testing.assert_array_equal(load_result(copy)["final_params"],
                                       load_result(original)["final_params"])
+
+
+def test_y_choice_is_kept_when_a_run_without_that_metric_is_added(window, result_files,
+                                                                   digits_file):
+    tab = window.analysis_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.open_files(result_files[2:])
+    page = tab.page()
+    choose(page.y_combo, "dist_to_solution")
+    tab.open_files([digits_file])  # digits has no known solution: no dist_to_solution
+    assert page.y_combo.currentData() == "dist_to_solution"
+    ax = page.figure.axes[0]
+    assert ax.get_ylabel() == label("dist_to_solution")
+    assert len(ax.lines) == 1  # the quadratic run; the digits run cannot be drawn...
+    assert page.message.isVisible()  # ...and the page says so, naming it
+    assert "digits" in page.message.text() and label("dist_to_solution") in page.message.text()
+    assert "different problems" in page.message.text()

@@ -3,7 +3,8 @@
 import dataclasses
 
 import pytest
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QPoint, Qt
+from PyQt5.QtWidgets import QApplication
 
 from fl_pytorch import Config
 from fl_pytorch.cli import main as cli_main
@@ -126,3 +127,53 @@ def test_save_and_load_json(window, tmp_path):
     (tmp_path / "bad.json").write_text('{"no_such_option": 1}')
     window.config_tab.load_json(str(tmp_path / "bad.json"))
     assert "unknown option 'no_such_option'" in window.config_tab.banner.text()
+
+
+def settle():
+    """Let pending layout requests run (no waiting: only events already posted)."""
+    QApplication.sendPostedEvents()
+    QApplication.processEvents()
+
+
+def test_range_errors_show_as_you_type_even_when_another_field_is_bad(window, qtbot):
+    tab = window.config_tab
+    tab.editors["rounds"].set_value("abc")  # a type error elsewhere...
+    field = tab.editors["local_lr"].edit
+    field.selectAll()
+    qtbot.keyClicks(field, "-0.5")  # ...does not hide a range error typed now
+    assert tab.errors["local_lr"] == "--local-lr: invalid value -0.5; must be > 0"
+    assert field.property("invalid") is True
+    assert "invalid int value" in tab.errors["rounds"]
+
+
+def test_error_messages_do_not_move_the_fields(window, qtbot):
+    tab = window.config_tab
+    settle()
+    visible = [e for e in tab.editors.values() if e.isVisible()]
+    before = {e.name: e.mapTo(tab, QPoint(0, 0)) for e in visible}
+    field = tab.editors["local_lr"].edit
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "-1")
+    tab.editors["rounds"].set_value("0")
+    settle()
+    assert {e.name: e.mapTo(tab, QPoint(0, 0)) for e in visible} == before
+    assert tab.errors["local_lr"] in tab.status_line.toolTip()  # the focused field's message
+    assert tab.status_line.isVisible()
+
+
+def test_quadratic_dataset_brings_a_model_and_loss_that_fit(window):
+    from fl_pytorch.core.simulation import build_simulation
+    tab = window.config_tab
+    tab.editors["dataset"].set_value("generated_for_quadratic_minimization")
+    assert (tab.editors["model"].value(), tab.editors["loss"].value()) == ("linear", "mse")
+    assert tab.editors["metric"].value() == "dist_to_solution"
+    assert "model" in tab.status_line.text()  # the change is said, not silent
+    build_simulation(tab.current_config())  # the engine's own fit check accepts it
+    tab.editors["dataset"].set_value("digits")
+    assert (tab.editors["model"].value(), tab.editors["loss"].value()) == \
+        ("small_cnn", "crossentropy")
+    build_simulation(tab.current_config().replace(rounds=1))
+    tab.editors["model"].set_value("mlp")  # the user's own fitting choice stays...
+    tab.editors["dataset"].set_value("mnist")  # ...when the new dataset has the same task
+    assert tab.editors["model"].value() == "mlp"

@@ -145,4 +145,5 @@ def test_results_plot_command_warns_on_mixed_problems_and_takes_style_flags(tmp_
     svg = out.read_text()
     assert "Two problems" in svg and "bits sent uplink + downlink (cumulative)" in svg
     assert main(["plot", files[0], "-o", str(out), "--legend-position", "left"]) == 2
-    assert "error: legend_position: invalid value 'left'; valid choices: best," in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "error: legend_position: invalid value 'left'; valid choices: best," in err
