@@ -45,8 +45,14 @@ QLineEdit[invalid="true"], QComboBox[invalid="true"] {
     border: 1px solid #c62828; border-radius: 2px; background: #fff4f4; }
 QCheckBox[invalid="true"] { color: #c62828; }
 QLabel#fieldError { color: #b91c1c; }
-QLabel#errorBanner { background: #fdecea; color: #7f1d1d; border: 1px solid #f5c2c0;
-    border-radius: 4px; padding: 6px; }
+QLabel#plotNote { color: #92400e; }
+QLabel#statusLine { border-radius: 4px; padding: 4px 8px; border: 1px solid #e5e7eb;
+    color: #4b5563; }
+QLabel#statusLine[kind="error"] { background: #fdecea; color: #7f1d1d; border-color: #f5c2c0; }
+QLabel#statusLine[kind="note"] { background: #eff6ff; color: #1e3a8a; border-color: #bfdbfe; }
+QProgressBar { border: 1px solid #c7cdd6; border-radius: 3px; background: #f3f4f6;
+    color: #111827; text-align: center; }
+QProgressBar::chunk { background: #bfdbfe; }
 QLabel#hint { color: #6b7280; }
 QPushButton#primary { font-weight: bold; padding: 4px 14px; }
 QGroupBox { font-weight: bold; }
@@ -188,8 +194,7 @@ class MainWindow(QMainWindow):
             record = self.runner.launch(config)
         except ValueError as e:
             self.tabs.setCurrentWidget(self.config_tab)
-            self.config_tab.banner.setText(str(e))
-            self.config_tab.banner.show()
+            self.config_tab.show_message(str(e))
             return None
         self.tabs.setCurrentWidget(self.simulation_tab)
         self.statusBar().showMessage(f"Launched {record.name}", 5000)

@@ -66,19 +66,22 @@ def test_open_drop_and_plot_seeds_as_a_band(window, result_files):
     assert "mean ± std, 2 runs" in ax.get_legend().get_texts()[0].get_text()
 
     page = tab.page()
-    page.x_combo.setCurrentIndex(page.x_combo.findData("bits"))
-    page.y_combo.setCurrentText("dist_to_solution")
-    page.log_check.setChecked(True)
-    page.group_combo.setCurrentText("(no grouping)")
-    page.legend_edit.setText("{algorithm} seed={manual_runtime_seed}")
-    page.legend_edit.editingFinished.emit()
+    settings = page.settings
+    settings.choose("x", "bits_up_cum")
+    settings.choose("y", "dist_to_solution")
+    settings.log_y_check.setChecked(True)
+    settings.group_combo.setCurrentText("(no grouping)")
+    settings.group_combo.activated.emit(0)
+    settings.legend_edit.setText("{algorithm} seed={manual_runtime_seed}")
+    settings.legend_edit.editingFinished.emit()
     ax = tab.page().figure.axes[0]
     assert ax.get_yscale() == "log" and len(ax.lines) == 3
     np.testing.assert_allclose(ax.lines[2].get_xdata(), loaded[2]["metrics"]["bits_up_cum"])
     np.testing.assert_allclose(ax.lines[2].get_ydata(), loaded[2]["metrics"]["dist_to_solution"])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == \
         ["fedavg seed=1", "fedavg seed=2", "scaffold seed=456"]
-    assert tab.pages.tabText(0) == "dist_to_solution vs bits sent"
+    assert tab.pages.tabText(0) == "distance to the solution vs bits sent uplink"
+    assert ax.get_xlabel() == label("bits_up_cum") and ax.get_ylabel() == label("dist_to_solution")
 
     tab.model.setData(tab.model.index(2, 0), Qt.Unchecked, Qt.CheckStateRole)
     assert len(tab.page().figure.axes[0].lines) == 2
@@ -88,8 +91,8 @@ def test_bad_legend_and_bad_files_are_reported_not_raised(window, result_files, 
     tab = window.analysis_tab
     window.tabs.setCurrentWidget(tab)
     tab.open_files(result_files[:1])
-    tab.page().legend_edit.setText("{no_such_key}")
-    tab.page().legend_edit.editingFinished.emit()
+    tab.page().settings.legend_edit.setText("{no_such_key}")
+    tab.page().settings.legend_edit.editingFinished.emit()
     assert tab.page().message.isVisible()
     assert "unknown key 'no_such_key'" in tab.page().message.text()
     (tmp_path / "junk.bin").write_bytes(b"not a pickle")
@@ -123,8 +126,8 @@ def test_pages_figures_and_result_files_are_saved(window, result_files, tmp_path
     tab.open_files(result_files)
     second = tab.add_page()
     assert tab.pages.count() == 2 and tab.page() is second
-    second.y_combo.setCurrentText("direction_norm")
-    assert tab.pages.tabText(1) == "direction_norm vs rounds"
+    second.settings.choose("y", "direction_norm")
+    assert tab.pages.tabText(1) == "norm of the server direction vs rounds"
     assert tab.pages.tabText(0) == "loss vs rounds"
     magic = {"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<?xml"}
     for ext, head in magic.items():
@@ -132,6 +135,9 @@ def test_pages_figures_and_result_files_are_saved(window, result_files, tmp_path
         assert path.read_bytes().startswith(head)
     with pytest.raises(ValueError, match="valid extensions"):
         second.save(tmp_path / "figure.bmp")
+    for ext, head in magic.items():  # the legend alone, for a caption under several figures
+        path = second.save_legend(tmp_path / f"legend.{ext}")
+        assert path.read_bytes().startswith(head)
 
     written = window.save_runs(tmp_path / "saved", tab.model.entries)
     assert [p.name for p in written] == ["seed1.bin", "seed2.bin", "scaffold.bin"]
@@ -147,11 +153,15 @@ def test_y_choice_is_kept_when_a_run_without_that_metric_is_added(window, result
     tab.open_files(result_files[2:])
     page = tab.page()
     choose(page.y_combo, "dist_to_solution")
+    page.y_combo.activated.emit(page.y_combo.currentIndex())  # as a user's pick
     tab.open_files([digits_file])  # digits has no known solution: no dist_to_solution
     assert page.y_combo.currentData() == "dist_to_solution"
+    assert page.y_combo.currentText() == f"{label('dist_to_solution')} (1 of 2 runs)"
     ax = page.figure.axes[0]
     assert ax.get_ylabel() == label("dist_to_solution")
     assert len(ax.lines) == 1  # the quadratic run; the digits run cannot be drawn...
     assert page.message.isVisible()  # ...and the page says so, naming it
-    assert "digits" in page.message.text() and label("dist_to_solution") in page.message.text()
-    assert "different problems" in page.message.text()
+    assert page.message.text() == f"Not drawn, no {label('dist_to_solution')} recorded: digits"
+    page.settings.choose("y", "loss")  # both are drawn now: runs of two problems, one plot
+    assert len(page.figure.axes[0].lines) == 2
+    assert "different problems" in page.message.text() and "digits" in page.message.text()

@@ -66,7 +66,7 @@ def test_a_hidden_option_with_a_bad_value_is_shown_with_its_error(window):
     tab.editors["client_sampling_poisson"].set_value("1.5")
     assert tab.editors["client_sampling_type"].value() == "uniform"
     assert tab.editors["client_sampling_poisson"].isVisible()
-    assert tab.error_labels["client_sampling_poisson"].isVisible()
+    assert "client_sampling_poisson" in tab.errors
 
 
 BAD_VALUES = [("rounds", "0"), ("rounds", "abc"), ("global_lr", "-1"),
@@ -78,20 +78,20 @@ BAD_VALUES = [("rounds", "0"), ("rounds", "abc"), ("global_lr", "-1"),
 def test_invalid_field_shows_the_cli_message_and_blocks_launch(window, capsys, name, text):
     tab = window.config_tab
     tab.editors[name].set_value(text)
-    message = tab.error_labels[name].text()
-    assert tab.error_labels[name].isVisible() and message
+    message = tab.errors[name]
+    assert message in tab.status_line.text() and message in tab.editors[name].field.toolTip()
     assert tab.editors[name].field.property("invalid") is True
     assert cli_main([primary_flag(OPTIONS[name]), text]) == 2
     assert capsys.readouterr().err.strip() == f"error: {message}"
 
     assert window.launch() is None
     assert window.session.runs == []
-    assert tab.banner.isVisible() and message in tab.banner.text()
+    assert tab.status_line.text().startswith("Cannot launch: 1 invalid option")
+    assert message in tab.status_line.text() and tab.status_line.property("kind") == "error"
     assert window.tabs.currentWidget() is tab
 
     tab.editors[name].set_value(getattr(Config(), name))
-    assert not tab.error_labels[name].isVisible()
-    assert not tab.banner.isVisible()
+    assert name not in tab.errors and tab.status_line.property("kind") == "hint"
     assert tab.editors[name].field.property("invalid") is False
 
 
@@ -112,7 +112,7 @@ def test_device_menu_and_text_stay_in_sync(window):
     assert cpu.isChecked()
     cpu.setChecked(False)
     assert editor.value() == ""
-    assert "--gpu" in window.config_tab.error_labels["gpu"].text()
+    assert "--gpu" in window.config_tab.errors["gpu"]
     cpu.setChecked(True)
     assert editor.value() == "-1"
     editor.set_value("cpu")
@@ -126,7 +126,7 @@ def test_save_and_load_json(window, tmp_path):
     assert window.config_tab.current_config() == config
     (tmp_path / "bad.json").write_text('{"no_such_option": 1}')
     window.config_tab.load_json(str(tmp_path / "bad.json"))
-    assert "unknown option 'no_such_option'" in window.config_tab.banner.text()
+    assert "unknown option 'no_such_option'" in window.config_tab.status_line.text()
 
 
 def settle():
@@ -177,3 +177,21 @@ def test_quadratic_dataset_brings_a_model_and_loss_that_fit(window):
     tab.editors["model"].set_value("mlp")  # the user's own fitting choice stays...
     tab.editors["dataset"].set_value("mnist")  # ...when the new dataset has the same task
     assert tab.editors["model"].value() == "mlp"
+
+
+@pytest.mark.parametrize("dataset", ["digits", "generated_for_quadratic_minimization", "libsvm",
+                                     "a1a"])
+def test_companion_choices_fit_the_engine(tmp_path, dataset):
+    from fl_pytorch.core.simulation import build_simulation
+    from gui.fit_rules import FITTING, dataset_task
+    data_path = "data"
+    if dataset in ("libsvm", "a1a"):  # a tiny LIBSVM file (binary labels -1/+1)
+        rows = [f"{1 if i % 2 else -1} 1:{i / 10} 3:{1 - i / 10}" for i in range(40)]
+        path = tmp_path / ("a1a" if dataset == "a1a" else "tiny.svm")
+        for file in (path, tmp_path / "a1a.t"):  # a1a comes with its test split
+            file.write_text("\n".join(rows) + "\n")
+        data_path = str(path if dataset == "libsvm" else tmp_path)
+    config = Config(dataset=dataset, data_path=data_path, offline=True, rounds=1,
+                    **FITTING[dataset_task(dataset)])
+    simulation = build_simulation(config)  # the engine's own check: model and loss fit
+    assert simulation.dataset.task == dataset_task(dataset)
