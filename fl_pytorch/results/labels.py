@@ -7,6 +7,8 @@ as their words: ``my_metric`` -> ``my metric``.
 
 from __future__ import annotations
 
+import re
+
 LABELS: dict[str, str] = {
     # counters and time, recorded every round
     "round": "rounds",
@@ -52,3 +54,9 @@ LABELS: dict[str, str] = {
 def label(name: str) -> str:
     """The friendly label of a metric or derived quantity (its words when unknown)."""
     return LABELS.get(name) or name.replace("_", " ")
+
+
+def short_label(name: str) -> str:
+    """The label without its unit or formula: ``distance to the solution`` (for tab titles)."""
+    text = re.sub(r"\s*‖[^‖]*‖²?", "", label(name))
+    return re.sub(r"\s*\((s|min|MB|GB|cumulative)\)", "", text)

@@ -12,7 +12,7 @@ from PyQt5.QtWidgets import QLabel, QStyle, QStyleOptionViewItem
 
 from fl_pytorch import load_result
 from gui.dialogs.command_line import CommandLineDialog
-from gui.tabs.simulation_tab import details_html
+from gui.tabs.simulation_tab import details_html, summary_html
 from gui.widgets.runs_model import COLUMNS
 
 from .conftest import fill_quadratic, wait_ended
@@ -45,8 +45,8 @@ def test_launch_with_f5_finish_plot_and_reproduce_from_the_command_line(window, 
     saved = load_result(record.out_path)
     assert saved["status"] == "finished"
     assert saved["command_line"] == record.command_line()
-    html = details_html(record)
-    assert "finished" in html and "dist_to_solution" in html
+    assert "finished" in summary_html(record) and str(record.out_path) in summary_html(record)
+    assert "dist_to_solution" in details_html(record)
 
     window.tabs.setCurrentWidget(window.analysis_tab)
     page = window.analysis_tab.page()
