@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 from typing import TypeVar
 
-from PyQt5.QtCore import QSettings, Qt
-from PyQt5.QtGui import QCloseEvent, QKeySequence
+from PyQt5.QtCore import QSettings, Qt, QTimer
+from PyQt5.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QWindow
 from PyQt5.QtWidgets import (
     QAction,
     QActionGroup,
@@ -60,6 +60,14 @@ QGroupBox QLabel, QGroupBox QCheckBox { font-weight: normal; }
 """
 
 
+def _closed(window: QWindow) -> bool:
+    """True when ``window`` was hidden or deleted (a dialog that closed)."""
+    try:
+        return not window.isVisible()
+    except RuntimeError:  # its C++ object is gone (WA_DeleteOnClose)
+        return True
+
+
 class MainWindow(QMainWindow):
     """FL_PyTorch's desktop front end.
 
@@ -109,6 +117,40 @@ class MainWindow(QMainWindow):
                               self.settings.value("font_size", 0, type=int))
         if not self.restoreGeometry(self.settings.value("geometry", b"")):
             self.resize(1360, 900)
+        self.fit_to_screen()
+        self._focus_window: QWindow | None = None
+        QGuiApplication.instance().focusWindowChanged.connect(self._focus_window_changed)
+
+    # ------------------------------------------------------------------ screen and focus
+    def fit_to_screen(self, fill: bool = False) -> None:
+        """Keep the window inside the screen's free area; ``fill`` makes it take all of it."""
+        screen = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+        if fill:
+            self.setGeometry(screen)
+            return
+        geometry = self.geometry()
+        geometry.setWidth(min(geometry.width(), screen.width()))
+        geometry.setHeight(min(geometry.height(), screen.height()))
+        if not screen.contains(geometry):
+            geometry.moveTopLeft(screen.topLeft())
+        self.setGeometry(geometry)
+
+    def _focus_window_changed(self, window: QWindow | None) -> None:
+        """Take the keyboard back when a closed dialog leaves no window active.
+
+        Without a window manager (e.g. over VNC) nothing gives the focus back, and the hotkeys
+        would stop working until the user clicks the window.
+        """
+        previous, self._focus_window = self._focus_window, window
+        if window is None and previous is not None and previous is not self.windowHandle() \
+                and _closed(previous):  # not a switch to another application
+            QTimer.singleShot(0, self._take_focus_back)
+
+    def _take_focus_back(self) -> None:
+        if self.isVisible() and QGuiApplication.focusWindow() is None and \
+                not any(w.isVisible() and w.isModal() for w in QGuiApplication.topLevelWindows()):
+            self.activateWindow()
+            self.raise_()
 
     # ------------------------------------------------------------------ menus
     def _action(self, menu: QMenu, text: str, slot, shortcut: str | None = None) -> QAction:

@@ -47,7 +47,14 @@ FOCUS_SCRIPT = textwrap.dedent("""
     xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int,
                                        ctypes.c_ulong]
     x11.XFlush.argtypes = [ctypes.c_void_p]
+    x11.XGetInputFocus.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_ulong),
+                                   ctypes.POINTER(ctypes.c_int)]
     display = x11.XOpenDisplay(None)
+
+    def x_focus():  # the window that gets the keyboard, as the X server sees it
+        focus, revert = ctypes.c_ulong(), ctypes.c_int()
+        x11.XGetInputFocus(display, ctypes.byref(focus), ctypes.byref(revert))
+        return focus.value
 
     def press(keysym):
         code = x11.XKeysymToKeycode(display, keysym)
@@ -64,6 +71,8 @@ FOCUS_SCRIPT = textwrap.dedent("""
         dialog.activateWindow()
         wait(lambda: app.activeWindow() is dialog, "the dialog to be active")
         dialog.close()
+        wait(lambda: app.activeWindow() is window and x_focus() == int(window.winId()),
+             "the main window to get the keyboard back")
         tab = window.tabs.currentIndex()
         press(0xFFC4)  # XK_F7: next tab
         wait(lambda: window.tabs.currentIndex() == (tab + 1) % 3, "F7 to reach the window")
@@ -81,3 +90,22 @@ def test_shortcuts_work_after_a_dialog_closes_without_a_window_manager(tmp_path)
                                 env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "shortcuts ok" in result.stdout
+
+
+def test_a_display_that_cannot_be_opened_also_suggests_vnc_mode():
+    from gui.app import display_problem
+    problem = display_problem({"DISPLAY": ":987"})  # no X server listens there
+    assert problem.startswith("error: cannot open display ':987'")
+    assert "./run_gui.sh --vnc" in problem
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}) is None
+
+
+def test_vnc_mode_without_its_window_manager_runs_on_with_a_note(tmp_path, capsys):
+    from gui.vnc import start_window_manager
+    assert start_window_manager("no-such-window-manager", dict(os.environ),
+                                tmp_path / "wm.log") is None
+    note = capsys.readouterr().err
+    assert note.startswith("note: window manager 'no-such-window-manager' not found")
+    assert "sudo apt-get install no-such-window-manager" in note
+    assert start_window_manager("none", dict(os.environ), tmp_path / "wm.log") is None
+    assert capsys.readouterr().err == ""

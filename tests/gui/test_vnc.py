@@ -66,15 +66,16 @@ class Output:
 
 
 def window_size(display, xauth, title):
-    """(width, height) of the X window whose title contains ``title``, or None."""
+    """(width, height) of the largest X window whose title contains ``title``, or None."""
     env = {**os.environ, "DISPLAY": display, "XAUTHORITY": xauth}
     tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True,
                           text=True).stdout
+    sizes = []  # Qt also makes a 1x1 "group leader" window with the application's name
     for line in tree.splitlines():
         match = re.search(r'"([^"]*)".*?\s(\d+)x(\d+)[+-]', line)
         if match and title in match.group(1):
-            return int(match.group(2)), int(match.group(3))
-    return None
+            sizes.append((int(match.group(2)), int(match.group(3))))
+    return max(sizes, key=lambda s: s[0] * s[1], default=None)
 
 
 def wait_for_window(display, xauth, title, min_size=(1, 1), timeout=60):
@@ -111,7 +112,7 @@ def test_vnc_mode_is_local_only_password_protected_and_cleans_up(tmp_path):
         display = x11vnc[x11vnc.index("-display") + 1]
         xauth = x11vnc[x11vnc.index("-auth") + 1]
         assert "-localhost" in x11vnc
-        wait_for_window(display, xauth, "FL_PyTorch", min_size=(1400 - 10, 900 - 60))  # fills
+        wait_for_window(display, xauth, "FL_PyTorch —", min_size=(1400 - 10, 900 - 60))  # fills
 
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
             version = s.recv(12)
