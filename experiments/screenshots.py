@@ -110,10 +110,12 @@ def _drive(app, window, out: Path, rounds: int, size: tuple[int, int]) -> list[P
     tab = window.analysis_tab
     tab.model.setData(tab.model.index(len(records), 0), Qt.Unchecked, Qt.CheckStateRole)
     window.tabs.setCurrentWidget(tab)
-    page = tab.page()
-    page.y_combo.setCurrentText("dist_to_solution")
-    page.log_check.setChecked(True)
-    page.group_combo.setCurrentText("(no grouping)")
+    settings = tab.page().settings
+    settings.choose("x", "bits_up_cum")
+    settings.choose("y", "dist_to_solution")
+    settings.log_y_check.setChecked(True)
+    settings.group_combo.setCurrentText("(no grouping)")
+    settings.legend_place_combo.setCurrentText("upper right")
     tab.redraw()
     _grab(app, window, paths[2])
 

@@ -93,7 +93,8 @@ def auto_labels(lines: list[list[dict[str, Any]]]) -> list[str]:
     """
     shared = [_shared(configs) for configs in lines]
     differing = _differing(shared)
-    keys = ["algorithm", *[k for k in differing if k != "algorithm" and k not in BOOKKEEPING]]
+    keys = ["algorithm", *[k for k in BARE_KEYS[1:] if k in differing],
+            *[k for k in differing if k not in BARE_KEYS and k not in BOOKKEEPING]]
     labels = [_describe(line, keys) for line in shared]
     if len(set(labels)) < len(labels):
         keys += [k for k in differing if k in BOOKKEEPING]

@@ -68,6 +68,7 @@ class PlotPage(QWidget):
         self.figure = Figure(figsize=(7, 4.5), layout="constrained")
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.canvas.setMinimumSize(360, 260)  # small screens: the panel scrolls, the plot stays
         self.toolbar = NavigationToolbar2QT(self.canvas, self)
         self.message = QLabel()
         self.message.setObjectName("plotNote")

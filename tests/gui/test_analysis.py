@@ -165,3 +165,78 @@ def test_y_choice_is_kept_when_a_run_without_that_metric_is_added(window, result
     page.settings.choose("y", "loss")  # both are drawn now: runs of two problems, one plot
     assert len(page.figure.axes[0].lines) == 2
     assert "different problems" in page.message.text() and "digits" in page.message.text()
+
+
+def no_grouping(page):
+    page.settings.group_combo.setCurrentText("(no grouping)")
+    page.settings.group_combo.activated.emit(0)
+
+
+def test_run_table_sorts_and_moves_and_the_legend_follows(window, qtbot, result_files):
+    tab = window.analysis_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.open_files(result_files)
+    page = tab.page()
+    no_grouping(page)
+    assert page.legend_entries() == ["fedavg g manual_runtime_seed=1",
+                                     "fedavg g manual_runtime_seed=2",
+                                     "scaffold manual_runtime_seed=456"]
+    header = tab.table.horizontalHeader()
+    column = tab.model.columns.index("name")
+    click = QPoint(header.sectionViewportPosition(column) + 5, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.LeftButton, pos=click)  # sort by name
+    qtbot.mouseClick(header.viewport(), Qt.LeftButton, pos=click)  # ...descending
+    assert [e.name for e in tab.model.entries] == ["seed2", "seed1", "scaffold"]
+    assert page.legend_entries()[0] == "fedavg g manual_runtime_seed=2"
+
+    tab.table.selectRow(2)
+    tab.up_button.click()
+    assert [e.name for e in tab.model.entries] == ["seed2", "scaffold", "seed1"]
+    assert [i.row() for i in tab.table.selectionModel().selectedRows()] == [1]  # follows
+    assert page.legend_entries()[1] == "scaffold manual_runtime_seed=456"
+    assert header.sortIndicatorSection() == -1  # a custom order now, no sorted column
+    tab.down_button.click()
+    assert [e.name for e in tab.model.entries] == ["seed2", "seed1", "scaffold"]
+
+
+def test_run_table_grows_with_its_runs_until_the_user_sizes_it(window, result_files):
+    window.resize(1360, 900)
+    tab = window.analysis_tab
+    window.tabs.setCurrentWidget(tab)
+    row = tab.table.verticalHeader().defaultSectionSize()
+    for _ in range(3):
+        tab.open_files(result_files)
+    assert tab.model.rowCount() == 9
+    assert tab.splitter.sizes()[0] >= 9 * row  # all nine rows show
+    tab.splitter.moveSplitter(6 * row, 1)  # the user drags the splitter
+    sized = tab.splitter.sizes()[0]
+    tab.open_files(result_files)
+    assert tab.splitter.sizes()[0] == sized
+
+
+def test_style_controls_and_legend_fields(window, result_files, tmp_path):
+    tab = window.analysis_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.open_files(result_files)
+    page, settings = tab.page(), tab.page().settings
+    no_grouping(page)
+    settings.marker_combo.setCurrentText("circle")
+    settings.line_style_combo.setCurrentText("cycle")
+    settings.legend_place_combo.setCurrentText("outside right")
+    settings.width_spin.setValue(3.0)
+    settings.font_spin.setValue(14)  # each value change redraws
+    settings.title_edit.setText("My runs")
+    settings.title_edit.editingFinished.emit()
+    ax = page.figure.axes[0]
+    assert [line.get_marker() for line in ax.lines] == ["o"] * 3
+    assert [line.get_linestyle() for line in ax.lines] == ["-", "--", ":"]
+    assert {line.get_linewidth() for line in ax.lines} == {3.0}
+    assert ax.get_title() == "My runs" and ax.yaxis.label.get_fontsize() == 14
+    assert ax.get_legend().get_texts()[0].get_fontsize() == 14
+    settings.title_edit.clear()
+    settings.title_edit.editingFinished.emit()
+    assert page.figure.axes[0].get_title() == "loss vs rounds"
+    menu = settings.legend_fields.menu()
+    next(a for a in menu.actions() if a.text() == "local_lr").trigger()
+    assert settings.legend_edit.text() == "{local_lr}"
+    assert page.legend_entries() == ["0.2"] * 3  # the user's template is used as typed
