@@ -41,6 +41,8 @@ from .plot_settings import PlotSettings
 FIGURE_FILTERS = {"PNG image (*.png)": ".png", "PDF document (*.pdf)": ".pdf",
                   "SVG drawing (*.svg)": ".svg"}
 TAB_TITLE_CHARS = 48
+EMPTY_CHOICES = ("round", "wall_time", "bits_up_cum", "oracle_grad_samples", "loss")
+"""Axis choices offered before any run is plotted."""
 Run = tuple[str, dict[str, Any]]
 """A run to plot: its name in the table and its result dict."""
 
@@ -122,7 +124,7 @@ class PlotPage(QWidget):
     def redraw(self, runs: list[Run]) -> None:
         """Draw the chosen quantities of ``runs``; say which runs are left out and why."""
         results = [result for _, result in runs]
-        self.settings.set_quantities(all_quantities(results), results)
+        self.settings.set_quantities(all_quantities(results) or list(EMPTY_CHOICES), results)
         self.settings.set_group_choices(sorted({k for r in results for k in r["config"]})
                                         or ["group_name"])
         self.figure.clear()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gui.vnc import WINDOW_MANAGER
 from gui.xvfb import missing_binaries
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,12 +19,17 @@ def test_screenshot_script_writes_every_tab(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "experiments" / "screenshots.py"), "--out",
                     str(tmp_path), "--rounds", "20", "--size", "1100x700"],
                    check=True, capture_output=True, timeout=300)
-    for name in ("configuration", "simulation", "analysis", "command_line"):
+    names = ["configuration", "simulation", "analysis", "command_line"]
+    if not missing_binaries(WINDOW_MANAGER):
+        names.append("vnc")  # the whole screen with openbox's frames
+    for name in names:
         data = (tmp_path / f"gui_{name}.png").read_bytes()
         assert data.startswith(b"\x89PNG")
         width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
-        if name != "command_line":
+        if name in ("configuration", "simulation", "analysis"):
             assert (width, height) == (1100, 700)
+        if name == "vnc":
+            assert (width, height) == (1140, 740)  # the virtual screen
         assert len(data) > 20_000  # a drawn window, not a blank screen
 
 
