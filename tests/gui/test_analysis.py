@@ -240,3 +240,40 @@ def test_style_controls_and_legend_fields(window, result_files, tmp_path):
     next(a for a in menu.actions() if a.text() == "local_lr").trigger()
     assert settings.legend_edit.text() == "{local_lr}"
     assert page.legend_entries() == ["0.2"] * 3  # the user's template is used as typed
+
+
+ORIGINAL_X_CHOICES = {  # the original FL_PyTorch's 22 x-axis choices -> the quantity here
+    "Rounds": "round", "Time (minutes)": "wall_time_min",
+    "Time per one communication round (minutes)": "round_time_min",
+    "Norm of server stochastic gradient (proxy train)": "direction_norm",
+    "Running function value (proxy train)": "loss",
+    "Norm of function gradient square(train)": "full_gradient_norm_sq_train",
+    "Function value (train)": "full_objective_value_train",
+    "Distance to solution squared (train)": "dist_to_solution_sq",
+    "Norm of iterate at round start (train)": None,  # not recorded by the engine
+    "Norm of function gradient square(validation)": None,  # not recorded by the engine
+    "Function value (validation)": "loss", "GPU Memory (Megabytes)": "gpu_memory_mb",
+    "GPU Memory (Gigabytes)": "gpu_memory_gb",
+    "# of bits from clients/#workers": "bits_up_per_participant_cum",
+    "# of bits from clients/#total workers": "bits_up_per_client_cum",
+    "# of bits from clients": "bits_up_cum", "Full gradient oracles (train)": "oracle_grad_full",
+    "Sample gradient oracles (train)": "oracle_grad_samples", "Loss (validation)": "loss",
+    "Top1 acc (validation)": "top1_acc", "Top5 acc (validation)": "top5_acc",
+    "Number of compute devices": "compute_devices"}
+
+
+def test_axes_offer_the_original_tools_choices(window, tmp_path, digits_file):
+    extras = tmp_path / "extras.bin"
+    run(Config(**QUADRATIC, rounds=2, quiet=True,
+               extra_track="full_gradient_norm_train,full_objective_value_train"), out=extras)
+    tab = window.analysis_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.open_files([extras, digits_file])
+    for combo in (tab.page().x_combo, tab.page().y_combo):
+        offered = {combo.itemData(i) for i in range(combo.count())}
+        assert len(ORIGINAL_X_CHOICES) == 22
+        missing = {k for k, v in ORIGINAL_X_CHOICES.items() if v and v not in offered}
+        assert not missing
+        assert {"bits_down_cum", "bits_total_cum", "clients_cum", "bits_up_round"} <= offered
+        assert all(combo.itemText(i) and "_" not in combo.itemText(i).split(" (")[0]
+                   for i in range(combo.count()))  # friendly labels, not raw keys
