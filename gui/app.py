@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import QApplication
 
-from .main_window import MainWindow
-
 SIGNAL_POLL_MS = 200  # lets Python run its signal handlers while Qt's event loop waits
 EXIT_NO_DISPLAY = 2
 FILL_SCREEN = "--fill-screen"  # VNC mode: the window takes the whole (virtual) screen
@@ -64,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_NO_DISPLAY
+    from .main_window import MainWindow  # the engine's imports take seconds: after the check
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName("FL_PyTorch")
     app.setOrganizationName("FL_PyTorch")

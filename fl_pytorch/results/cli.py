@@ -71,7 +71,7 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--legend", default=DEFAULT_LEGEND, metavar="FORMAT",
                    help="legend template over config keys, e.g. '{algorithm} lr={global_lr}' "
                         f"(default: {DEFAULT_LEGEND!r}: the algorithm and the options that "
-                        "differ between the lines)")
+                        "tell the lines apart)")
 
 
 def _expand(paths: Sequence[str]) -> list[Path]:

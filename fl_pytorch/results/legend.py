@@ -1,7 +1,7 @@
 """Legend entries of plotted runs, and what sets runs apart (their options, their problem).
 
 The automatic legend (``"auto"``) names each line by its algorithm plus the options whose values
-differ between the plotted lines, so three FedAvg runs with three step sizes read
+tell the plotted lines apart, so three FedAvg runs with three step sizes read
 ``fedavg local_lr=0.1``, ``fedavg local_lr=0.05``... and never three identical entries.
 """
 
@@ -84,22 +84,39 @@ def _number_repeats(labels: list[str]) -> list[str]:
     return out
 
 
-def auto_labels(lines: list[list[dict[str, Any]]]) -> list[str]:
-    """Distinct labels for lines (each a list of run configs): algorithm + differing options.
+def _distinct_count(lines: list[dict[str, Any]], keys: list[str]) -> int:
+    return len({_describe(line, keys) for line in lines})
 
-    Options that vary inside a line (a group of seeds) are left out of that line's label; options
-    that do not change the numbers are added only if the others leave two labels equal; lines
-    still equal (identical runs) are numbered.
+
+def _add_splitting_keys(lines: list[dict[str, Any]], keys: list[str], pool: list[str]) -> None:
+    """Append to ``keys`` the options of ``pool`` that tell more lines apart, best first."""
+    while _distinct_count(lines, keys) < len(lines):
+        now = _distinct_count(lines, keys)
+        gains = [(_distinct_count(lines, [*keys, k]), -i, k) for i, k in enumerate(pool)
+                 if k not in keys]
+        best = max(gains, default=None)
+        if best is None or best[0] == now:
+            return
+        keys.append(best[2])
+
+
+def auto_labels(lines: list[list[dict[str, Any]]]) -> list[str]:
+    """Distinct, short labels for lines (each a list of run configs).
+
+    A label is the algorithm plus the fewest differing options that tell the lines apart, chosen
+    greedily: the option that separates the most lines first; on a tie the compressor, the group
+    name, then what defines the problem (e.g. the dataset), before other options. Options that
+    vary inside a line (a group of seeds) are left out of its label; options that do not change
+    the numbers are used only when no other option helps; lines still equal are numbered.
     """
     shared = [_shared(configs) for configs in lines]
-    differing = _differing(shared)
-    keys = ["algorithm", *[k for k in BARE_KEYS[1:] if k in differing],
-            *[k for k in differing if k not in BARE_KEYS and k not in BOOKKEEPING]]
-    labels = [_describe(line, keys) for line in shared]
-    if len(set(labels)) < len(labels):
-        keys += [k for k in differing if k in BOOKKEEPING]
-        labels = [_describe(line, keys) for line in shared]
-    return _number_repeats(labels)
+    differing = [k for k in _differing(shared) if k != "algorithm"]
+    first = [*BARE_KEYS, *PROBLEM_KEYS]  # on a tie: compressor, group, then the problem
+    ordered = [*[k for k in first if k in differing], *[k for k in differing if k not in first]]
+    keys = ["algorithm"]
+    _add_splitting_keys(shared, keys, [k for k in ordered if k not in BOOKKEEPING])
+    _add_splitting_keys(shared, keys, [k for k in ordered if k in BOOKKEEPING])
+    return _number_repeats([_describe(line, keys) for line in shared])
 
 
 def line_labels(lines: list[list[dict[str, Any]]], legend_format: str = AUTO) -> list[str]:

@@ -170,7 +170,7 @@ def plot_runs(results: Sequence[dict], x: str = "rounds", y: str = "loss", ax: A
         log_y: logarithmic y axis.
         group_by: config key; runs sharing a non-empty value become one mean line with a
             +-std band (x = mean x of the group). None or "" disables grouping.
-        legend_format: ``"auto"`` (algorithm + the options that differ between the lines) or
+        legend_format: ``"auto"`` (algorithm + the options that tell the lines apart) or
             a ``str.format`` template over config keys.
         style: line style, marker, widths, font size, legend position, title.
         log_x: logarithmic x axis.

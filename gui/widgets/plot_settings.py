@@ -31,7 +31,7 @@ from PyQt5.QtWidgets import (
 from fl_pytorch.results import LEGEND_PLACES, LINE_STYLES, MARKERS, PlotStyle, label, quantity
 
 NO_GROUPING = "(no grouping)"
-AUTO_HINT = "automatic: the algorithm and the options that differ"
+AUTO_HINT = "automatic: the algorithm + what tells the lines apart"
 
 
 def _combo(items: list[str], current: str) -> QComboBox:

@@ -178,8 +178,8 @@ def test_run_table_sorts_and_moves_and_the_legend_follows(window, qtbot, result_
     tab.open_files(result_files)
     page = tab.page()
     no_grouping(page)
-    assert page.legend_entries() == ["fedavg g manual_runtime_seed=1",
-                                     "fedavg g manual_runtime_seed=2",
+    assert page.legend_entries() == ["fedavg manual_runtime_seed=1",
+                                     "fedavg manual_runtime_seed=2",
                                      "scaffold manual_runtime_seed=456"]
     header = tab.table.horizontalHeader()
     column = tab.model.columns.index("name")
@@ -187,7 +187,7 @@ def test_run_table_sorts_and_moves_and_the_legend_follows(window, qtbot, result_
     qtbot.mouseClick(header.viewport(), Qt.LeftButton, pos=click)  # sort by name
     qtbot.mouseClick(header.viewport(), Qt.LeftButton, pos=click)  # ...descending
     assert [e.name for e in tab.model.entries] == ["seed2", "seed1", "scaffold"]
-    assert page.legend_entries()[0] == "fedavg g manual_runtime_seed=2"
+    assert page.legend_entries()[0] == "fedavg manual_runtime_seed=2"
 
     tab.table.selectRow(2)
     tab.up_button.click()

@@ -80,7 +80,18 @@ def test_automatic_legend_names_what_differs_and_is_always_distinct():
     assert auto_labels(mixed) == ["fedavg randk:10%", "fedavg ident"]
     seeds = [[configs(group_name="g", manual_runtime_seed=s) for s in (1, 2)],
              [configs(algorithm="scaffold", manual_runtime_seed=7)]]
-    assert line_labels(seeds) == ["fedavg g (mean ± std, 2 runs)", "scaffold"]
+    assert line_labels(seeds) == ["fedavg (mean ± std, 2 runs)", "scaffold"]
+    sweep = [[configs(local_lr=lr, local_optimiser=o, manual_runtime_seed=s)]
+             for lr, o, s in ((0.1, "sgd", 1), (0.1, "adam", 2), (0.2, "sgd", 3))]
+    assert auto_labels(sweep) == ["fedavg manual_runtime_seed=1", "fedavg manual_runtime_seed=2",
+                                  "fedavg manual_runtime_seed=3"]  # one option is enough
+    two = [[configs(local_lr=lr, local_optimiser=o)] for lr, o in
+           ((0.1, "sgd"), (0.1, "adam"), (0.2, "sgd"))]
+    problems = [[configs(dataset="digits", rounds=1)], [configs(rounds=2)]]
+    assert auto_labels(problems) == ["fedavg dataset=digits", "fedavg dataset=quadratic"]
+    assert auto_labels(two) == ["fedavg local_lr=0.1 local_optimiser=sgd",
+                                "fedavg local_lr=0.1 local_optimiser=adam",
+                                "fedavg local_lr=0.2 local_optimiser=sgd"]
     assert line_labels(seeds, "{algorithm}!") == ["fedavg! (mean ± std, 2 runs)", "scaffold!"]
 
 
