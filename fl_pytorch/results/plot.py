@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from ..utils.atomic import atomic_write_bytes
 from .labels import label
 from .legend import AUTO, line_labels
-from .quantities import X_AXES, available, ordered, quantity, resolve
+from .quantities import X_AXES, available, quantity, resolve
 
 FIGURE_FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
 DEFAULT_LEGEND = AUTO
@@ -87,11 +87,6 @@ def common_quantities(results: Sequence[dict]) -> list[str]:
         return []
     return [q for q in available(results[0])
             if all(quantity(r, q) is not None for r in results[1:])]
-
-
-def all_quantities(results: Sequence[dict]) -> list[str]:
-    """Quantities at least one of ``results`` can plot, in menu order."""
-    return ordered(q for r in results for q in available(r))
 
 
 def _axis_values(results: Sequence[dict], name: str, axis: str) -> list[np.ndarray]:

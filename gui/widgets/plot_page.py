@@ -7,6 +7,7 @@ one plot are warned about.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,6 @@ from PyQt5.QtWidgets import (
 )
 
 from fl_pytorch.results import (
-    all_quantities,
     label,
     mixed_problems_warning,
     plot_runs,
@@ -35,12 +35,14 @@ from fl_pytorch.results import (
     save_legend,
 )
 from fl_pytorch.results.labels import short_label
+from fl_pytorch.results.quantities import available, ordered
 
 from .plot_settings import PlotSettings
 
 FIGURE_FILTERS = {"PNG image (*.png)": ".png", "PDF document (*.pdf)": ".pdf",
                   "SVG drawing (*.svg)": ".svg"}
 TAB_TITLE_CHARS = 48
+PANEL_MIN_WIDTH = 240
 EMPTY_CHOICES = ("round", "wall_time", "bits_up_cum", "oracle_grad_samples", "loss")
 """Axis choices offered before any run is plotted."""
 Run = tuple[str, dict[str, Any]]
@@ -70,7 +72,7 @@ class PlotPage(QWidget):
         self.figure = Figure(figsize=(7, 4.5), layout="constrained")
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.canvas.setMinimumSize(360, 260)  # small screens: the panel scrolls, the plot stays
+        self.canvas.setMinimumSize(320, 240)
         self.toolbar = NavigationToolbar2QT(self.canvas, self)
         self.message = QLabel()
         self.message.setObjectName("plotNote")
@@ -93,13 +95,13 @@ class PlotPage(QWidget):
         scroll.setWidget(self.settings)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(self.settings.sizeHint().width() + 16)
+        scroll.setMinimumWidth(PANEL_MIN_WIDTH)  # small screens: the panel scrolls
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(plot)
         splitter.addWidget(scroll)
         splitter.setStretchFactor(0, 1)
         splitter.setChildrenCollapsible(False)
+        splitter.setSizes([1000, self.settings.sizeHint().width() + 20])  # shares, then scaled
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
@@ -124,7 +126,9 @@ class PlotPage(QWidget):
     def redraw(self, runs: list[Run]) -> None:
         """Draw the chosen quantities of ``runs``; say which runs are left out and why."""
         results = [result for _, result in runs]
-        self.settings.set_quantities(all_quantities(results) or list(EMPTY_CHOICES), results)
+        offered = [set(available(r)) for r in results]  # once per run: menus and counts
+        counts = Counter(q for names in offered for q in names)
+        self.settings.set_quantities(ordered(counts) or list(EMPTY_CHOICES), counts, len(results))
         self.settings.set_group_choices(sorted({k for r in results for k in r["config"]})
                                         or ["group_name"])
         self.figure.clear()

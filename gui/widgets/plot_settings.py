@@ -8,8 +8,6 @@ marked "(not recorded)".
 
 from __future__ import annotations
 
-from typing import Any
-
 from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtWidgets import (
     QCheckBox,
@@ -28,7 +26,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from fl_pytorch.results import LEGEND_PLACES, LINE_STYLES, MARKERS, PlotStyle, label, quantity
+from fl_pytorch.results import LEGEND_PLACES, LINE_STYLES, MARKERS, PlotStyle, label
 
 NO_GROUPING = "(no grouping)"
 AUTO_HINT = "automatic: the algorithm + what tells the lines apart"
@@ -147,12 +145,18 @@ class PlotSettings(QWidget):
             index = combo.count() - 1
         combo.setCurrentIndex(index)
 
-    def set_quantities(self, names: list[str], results: list[dict[str, Any]]) -> None:
-        """Offer ``names`` on both axes; those some runs lack say in how many runs they exist."""
+    def set_quantities(self, names: list[str], counts: dict[str, int], runs: int) -> None:
+        """Offer ``names`` on both axes, saying "(k of n runs)" for those only some runs have.
+
+        Args:
+            names: quantities, in menu order.
+            counts: quantity -> number of runs that have it.
+            runs: number of runs plotted.
+        """
         items = []
         for name in names:
-            count = sum(quantity(r, name) is not None for r in results)
-            note = f" ({count} of {len(results)} runs)" if count < len(results) else ""
+            count = counts.get(name, 0)
+            note = f" ({count} of {runs} runs)" if count < runs else ""
             items.append((f"{label(name)}{note}", name))
         for axis, combo in self.axis_combos.items():
             if items == [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())]:

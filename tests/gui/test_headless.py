@@ -109,3 +109,13 @@ def test_vnc_mode_without_its_window_manager_runs_on_with_a_note(tmp_path, capsy
     assert "sudo apt-get install no-such-window-manager" in note
     assert start_window_manager("none", dict(os.environ), tmp_path / "wm.log") is None
     assert capsys.readouterr().err == ""
+
+
+def test_window_stays_inside_the_screen_and_fills_it_on_request(window):
+    screen = window.screen().availableGeometry()
+    window.resize(screen.width() + 500, screen.height() + 400)  # e.g. geometry from a big screen
+    window.move(screen.right() - 50, screen.top())
+    window.fit_to_screen()
+    assert screen.contains(window.geometry())
+    window.fit_to_screen(fill=True)  # VNC mode: the whole virtual screen, no black margins
+    assert window.geometry() == screen
