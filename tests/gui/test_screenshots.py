@@ -47,6 +47,7 @@ def test_analysis_tab_renders_three_runs_in_two_groups_with_distinct_legends(win
     files = [tmp_path / f"{name}.bin" for name in runs]
     for path, changes in zip(files, runs.values()):
         run(base.replace(**changes), out=path)
+    window.resize(1200, 800)
     tab = window.analysis_tab
     window.tabs.setCurrentWidget(tab)
     assert tab.open_files(files) == 3
@@ -66,4 +67,4 @@ def test_analysis_tab_renders_three_runs_in_two_groups_with_distinct_legends(win
     image = QImage(str(shot))
     colors = {image.pixel(x, y) for x in range(0, image.width(), 7)
               for y in range(0, image.height(), 7)}
-    assert image.width() > 800 and len(colors) > 20  # a drawn tab, not a blank window
+    assert image.width() == 1200 and len(colors) > 20  # a drawn tab, not a blank window
