@@ -125,12 +125,12 @@ def _cmd_json(args: argparse.Namespace) -> int:
 
 def _cmd_plot(args: argparse.Namespace) -> int:
     results = load_results(args.files)
-    warning = mixed_problems_warning([r["config"] for r in results])
-    if warning:
-        print(f"warning: {warning}", file=sys.stderr)
     style = PlotStyle(title=args.title, legend_position=args.legend_position)
     fig = plot_runs(results, x=args.x, y=args.y, log_y=args.log_y, group_by=args.group_by,
                     legend_format=args.legend, style=style, log_x=args.log_x)
+    warning = mixed_problems_warning([r["config"] for r in results])
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {save_figure(fig, args.output)}")
     return 0
 

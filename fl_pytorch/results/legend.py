@@ -103,9 +103,10 @@ def _add_splitting_keys(lines: list[dict[str, Any]], keys: list[str], pool: list
 def auto_labels(lines: list[list[dict[str, Any]]]) -> list[str]:
     """Distinct, short labels for lines (each a list of run configs).
 
-    A label is the algorithm plus the fewest differing options that tell the lines apart, chosen
-    greedily: the option that separates the most lines first; on a tie the compressor, the group
-    name, then what defines the problem (e.g. the dataset), before other options. Options that
+    A label is the algorithm, the first option that defines the problem if the lines solve
+    different problems (e.g. the dataset), plus the fewest other differing options that tell the
+    lines apart, chosen greedily: the option that separates the most lines first; on a tie the
+    compressor, the group name, then the other problem options, before the rest. Options that
     vary inside a line (a group of seeds) are left out of its label; options that do not change
     the numbers are used only when no other option helps; lines still equal are numbered.
     """
@@ -113,7 +114,7 @@ def auto_labels(lines: list[list[dict[str, Any]]]) -> list[str]:
     differing = [k for k in _differing(shared) if k != "algorithm"]
     first = [*BARE_KEYS, *PROBLEM_KEYS]  # on a tie: compressor, group, then the problem
     ordered = [*[k for k in first if k in differing], *[k for k in differing if k not in first]]
-    keys = ["algorithm"]
+    keys = ["algorithm", *[k for k in PROBLEM_KEYS if k in differing][:1]]  # mixed problems
     _add_splitting_keys(shared, keys, [k for k in ordered if k not in BOOKKEEPING])
     _add_splitting_keys(shared, keys, [k for k in ordered if k in BOOKKEEPING])
     return _number_repeats([_describe(line, keys) for line in shared])

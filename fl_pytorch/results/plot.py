@@ -147,7 +147,8 @@ def _decorate(ax: Axes, x: str, y: str, log_x: bool, log_y: bool, style: PlotSty
     count = len(ax.get_legend_handles_labels()[1])
     if place is not None and count:
         columns = min(count, 3) if style.legend_position == "below" else 1
-        ax.legend(fontsize=size, ncols=columns, **place)
+        legend = ax.legend(fontsize=size, ncols=columns, **place)
+        legend.set_in_layout("bbox_to_anchor" in place)  # only a legend outside needs room
 
 
 def plot_runs(results: Sequence[dict], x: str = "rounds", y: str = "loss", ax: Axes | None = None,

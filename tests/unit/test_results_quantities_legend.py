@@ -87,8 +87,10 @@ def test_automatic_legend_names_what_differs_and_is_always_distinct():
                                   "fedavg manual_runtime_seed=3"]  # one option is enough
     two = [[configs(local_lr=lr, local_optimiser=o)] for lr, o in
            ((0.1, "sgd"), (0.1, "adam"), (0.2, "sgd"))]
-    problems = [[configs(dataset="digits", rounds=1)], [configs(rounds=2)]]
-    assert auto_labels(problems) == ["fedavg dataset=digits", "fedavg dataset=quadratic"]
+    problems = [[configs(dataset="digits", rounds=1)], [configs(rounds=2, group_name="g")],
+                [configs(rounds=2, group_name="h")]]  # the dataset is named when it differs
+    assert auto_labels(problems) == ["fedavg dataset=digits", "fedavg dataset=quadratic g",
+                                     "fedavg dataset=quadratic h"]
     assert auto_labels(two) == ["fedavg local_lr=0.1 local_optimiser=sgd",
                                 "fedavg local_lr=0.1 local_optimiser=adam",
                                 "fedavg local_lr=0.2 local_optimiser=sgd"]
