@@ -5,7 +5,8 @@
 Starts a private virtual X display (unless ``--use-display`` is given), opens the main window,
 fills the form with the paper's quadratic problem, launches FedAvg, SCAFFOLD, DCGD, DIANA and
 MARINA, and grabs the Configuration, Simulation (one run still going) and Analysis tabs, plus
-the command-line dialog, as PNG files.
+the command-line dialog, as PNG files. On its own display, with openbox installed, it also grabs
+the whole screen as VNC mode shows it (window manager frames, the About box on top).
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ def _grab(app, widget, path: Path) -> None:
     print(f"wrote {path}")
 
 
-def take(out: Path, rounds: int, size: tuple[int, int]) -> list[Path]:
-    """Drive the GUI and write the screenshots into ``out``."""
+def take(out: Path, rounds: int, size: tuple[int, int], desktop: bool = False) -> list[Path]:
+    """Drive the GUI and write the screenshots into ``out`` (``desktop``: also gui_vnc.png)."""
     from PyQt5.QtCore import QSettings
     from PyQt5.QtWidgets import QApplication
 
@@ -73,8 +74,12 @@ def take(out: Path, rounds: int, size: tuple[int, int]) -> list[Path]:
         home = Path.cwd()
         os.chdir(work)  # result files of the runs go to work/results
         try:
-            return _drive(app, MainWindow(QSettings(str(Path(work) / "gui.ini"),
-                                                    QSettings.IniFormat)), out, rounds, size)
+            window = MainWindow(QSettings(str(Path(work) / "gui.ini"), QSettings.IniFormat))
+            paths = _drive(app, window, out, rounds, size)
+            if desktop:
+                paths.append(_desktop(app, window, out / "gui_vnc.png", Path(work)))
+            window.close()
+            return paths
         finally:
             os.chdir(home)
 
@@ -110,10 +115,12 @@ def _drive(app, window, out: Path, rounds: int, size: tuple[int, int]) -> list[P
     tab = window.analysis_tab
     tab.model.setData(tab.model.index(len(records), 0), Qt.Unchecked, Qt.CheckStateRole)
     window.tabs.setCurrentWidget(tab)
-    page = tab.page()
-    page.y_combo.setCurrentText("dist_to_solution")
-    page.log_check.setChecked(True)
-    page.group_combo.setCurrentText("(no grouping)")
+    settings = tab.page().settings
+    settings.choose("x", "bits_up_cum")
+    settings.choose("y", "dist_to_solution")
+    settings.log_y_check.setChecked(True)
+    settings.group_combo.setCurrentText("(no grouping)")
+    settings.legend_place_combo.setCurrentText("upper right")
     tab.redraw()
     _grab(app, window, paths[2])
 
@@ -122,8 +129,32 @@ def _drive(app, window, out: Path, rounds: int, size: tuple[int, int]) -> list[P
     dialog.move(window.x() + 120, window.y() + 120)
     _grab(app, dialog, paths[3])
     dialog.close()
-    window.close()
     return paths
+
+
+def _desktop(app, window, path: Path, work: Path) -> Path:
+    """The whole screen in VNC mode: openbox's frames, the window filling it, a dialog on top."""
+    from gui.vnc import WINDOW_MANAGER, start_window_manager
+    from gui.xvfb import stop_process
+
+    manager = start_window_manager(WINDOW_MANAGER, dict(os.environ), work / "wm.log")
+    try:
+        _wait(app, lambda: window.frameGeometry().height() > window.geometry().height())
+        window.fit_to_screen(fill=True)
+        window.showMaximized()
+        about = window.show_about()
+        _wait(app, lambda: about.frameGeometry().height() > about.geometry().height())
+        for _ in range(10):
+            app.processEvents()
+            time.sleep(0.05)
+        if not window.screen().grabWindow(0).save(str(path)):
+            raise OSError(f"cannot write {path}")
+        print(f"wrote {path}")
+        about.close()
+        return path
+    finally:
+        if manager is not None:
+            stop_process(manager)
 
 
 def main() -> int:
@@ -141,10 +172,11 @@ def main() -> int:
     if args.use_display:
         take(out, args.rounds, size)
         return 0
-    from gui.xvfb import virtual_display
+    from gui.vnc import WINDOW_MANAGER
+    from gui.xvfb import missing_binaries, virtual_display
     with virtual_display(f"{size[0] + 40}x{size[1] + 40}") as env:
         os.environ.update(env)
-        take(out, args.rounds, size)
+        take(out, args.rounds, size, desktop=not missing_binaries(WINDOW_MANAGER))
     return 0
 
 

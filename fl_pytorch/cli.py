@@ -100,6 +100,8 @@ def _describe_algorithm(name: str) -> str:
 def _print_summary(result: dict, path: str, metric: str) -> None:
     """One line: status, rounds and the last value of the headline metric (if computed)."""
     rounds = len(result["metrics"]["round"]) - 1
+    if metric not in result["metrics"]:  # e.g. top1_acc (the default) of a regression run
+        metric = "dist_to_solution" if "dist_to_solution" in result["metrics"] else "loss"
     values = [v for v in result["metrics"].get(metric, []) if not math.isnan(v)]
     headline = f", {metric} = {values[-1]:.6g}" if values else ""
     if "evaluated_checkpoint" in result:

@@ -16,7 +16,7 @@ from typing import Any
 
 from fl_pytorch import Config, ConfigError
 from fl_pytorch.cli import build_parser
-from fl_pytorch.config import GROUPS, OPTIONS, primary_flag
+from fl_pytorch.config import GROUPS, OPTIONS, check_value, primary_flag
 
 MOMENTUM_OPTIMISERS = ("sgd", "momentum", "rmsprop")
 """Optimizers that take ``--global-momentum`` / ``--local-momentum``."""
@@ -120,6 +120,9 @@ def parse_field(name: str, text: str) -> Any:
 def build_config(raw: dict[str, Any]) -> tuple[Config | None, dict[str, str]]:
     """Turn form values (text, or bool for check boxes) into a Config and per-field errors.
 
+    Each field is parsed and range-checked on its own, so a range error shows even while another
+    field does not parse; checks across fields (``Config.field_errors``) run once all parse.
+
     Returns:
         (config, {}) when every field is valid, else (None, {option: message}).
     """
@@ -133,6 +136,10 @@ def build_config(raw: dict[str, Any]) -> tuple[Config | None, dict[str, str]]:
             values[name] = parse_field(name, value)
         except ConfigError as e:
             errors[name] = str(e)
+            continue
+        message = check_value(name, values[name])  # ranges too, whatever the other fields hold
+        if message:
+            errors[name] = message
     if errors:
         return None, errors
     config = Config(**values)

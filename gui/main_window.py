@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 from typing import TypeVar
 
-from PyQt5.QtCore import QSettings, Qt
-from PyQt5.QtGui import QCloseEvent, QKeySequence
+from PyQt5.QtCore import QSettings, Qt, QTimer
+from PyQt5.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QWindow
 from PyQt5.QtWidgets import (
     QAction,
     QActionGroup,
@@ -45,13 +45,27 @@ QLineEdit[invalid="true"], QComboBox[invalid="true"] {
     border: 1px solid #c62828; border-radius: 2px; background: #fff4f4; }
 QCheckBox[invalid="true"] { color: #c62828; }
 QLabel#fieldError { color: #b91c1c; }
-QLabel#errorBanner { background: #fdecea; color: #7f1d1d; border: 1px solid #f5c2c0;
-    border-radius: 4px; padding: 6px; }
+QLabel#plotNote { color: #92400e; }
+QLabel#statusLine { border-radius: 4px; padding: 4px 8px; border: 1px solid #e5e7eb;
+    color: #4b5563; }
+QLabel#statusLine[kind="error"] { background: #fdecea; color: #7f1d1d; border-color: #f5c2c0; }
+QLabel#statusLine[kind="note"] { background: #eff6ff; color: #1e3a8a; border-color: #bfdbfe; }
+QProgressBar { border: 1px solid #c7cdd6; border-radius: 3px; background: #f3f4f6;
+    color: #111827; text-align: center; }
+QProgressBar::chunk { background: #bfdbfe; }
 QLabel#hint { color: #6b7280; }
 QPushButton#primary { font-weight: bold; padding: 4px 14px; }
 QGroupBox { font-weight: bold; }
 QGroupBox QLabel, QGroupBox QCheckBox { font-weight: normal; }
 """
+
+
+def _closed(window: QWindow) -> bool:
+    """True when ``window`` was hidden or deleted (a dialog that closed)."""
+    try:
+        return not window.isVisible()
+    except RuntimeError:  # its C++ object is gone (WA_DeleteOnClose)
+        return True
 
 
 class MainWindow(QMainWindow):
@@ -103,6 +117,40 @@ class MainWindow(QMainWindow):
                               self.settings.value("font_size", 0, type=int))
         if not self.restoreGeometry(self.settings.value("geometry", b"")):
             self.resize(1360, 900)
+        self.fit_to_screen()
+        self._focus_window: QWindow | None = None
+        QGuiApplication.instance().focusWindowChanged.connect(self._focus_window_changed)
+
+    # ------------------------------------------------------------------ screen and focus
+    def fit_to_screen(self, fill: bool = False) -> None:
+        """Keep the window inside the screen's free area; ``fill`` makes it take all of it."""
+        screen = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+        if fill:
+            self.setGeometry(screen)
+            return
+        geometry = self.geometry()
+        geometry.setWidth(min(geometry.width(), screen.width()))
+        geometry.setHeight(min(geometry.height(), screen.height()))
+        if not screen.contains(geometry):
+            geometry.moveTopLeft(screen.topLeft())
+        self.setGeometry(geometry)
+
+    def _focus_window_changed(self, window: QWindow | None) -> None:
+        """Take the keyboard back when a closed dialog leaves no window active.
+
+        Without a window manager (e.g. over VNC) nothing gives the focus back, and the hotkeys
+        would stop working until the user clicks the window.
+        """
+        previous, self._focus_window = self._focus_window, window
+        if window is None and previous is not None and previous is not self.windowHandle() \
+                and _closed(previous):  # not a switch to another application
+            QTimer.singleShot(0, self._take_focus_back)
+
+    def _take_focus_back(self) -> None:
+        if self.isVisible() and QGuiApplication.focusWindow() is None and \
+                not any(w.isVisible() and w.isModal() for w in QGuiApplication.topLevelWindows()):
+            self.activateWindow()
+            self.raise_()
 
     # ------------------------------------------------------------------ menus
     def _action(self, menu: QMenu, text: str, slot, shortcut: str | None = None) -> QAction:
@@ -188,8 +236,7 @@ class MainWindow(QMainWindow):
             record = self.runner.launch(config)
         except ValueError as e:
             self.tabs.setCurrentWidget(self.config_tab)
-            self.config_tab.banner.setText(str(e))
-            self.config_tab.banner.show()
+            self.config_tab.show_message(str(e))
             return None
         self.tabs.setCurrentWidget(self.simulation_tab)
         self.statusBar().showMessage(f"Launched {record.name}", 5000)

@@ -20,6 +20,7 @@ from fl_pytorch.cli_line import command_line
 STARTING, RUNNING = "starting", "running"
 FINISHED, STOPPED, INTERRUPTED, FAILED = "finished", "stopped", "interrupted", "failed"
 ACTIVE = (STARTING, RUNNING)
+NOT_WRITTEN = "(not written)"
 
 
 def device_label(gpu: str) -> str:
@@ -54,6 +55,7 @@ class RunRecord:
     result: dict[str, Any] | None = None
     started: float = field(default_factory=time.monotonic)
     ended: float | None = None
+    file_written: bool = False
 
     @property
     def active(self) -> bool:
@@ -110,10 +112,16 @@ class RunRecord:
         self.status = result["status"]
         self.error = result.get("error")
         self.ended = time.monotonic()
+        self.file_written = self.out_path.exists()
 
     def fail(self, message: str) -> None:
         """The run could not be built or crashed outside the engine's round loop."""
         self.status, self.error, self.ended = FAILED, message, time.monotonic()
+        self.file_written = self.out_path.exists()
+
+    def result_file_text(self) -> str:
+        """The result file's path, or ``(not written)`` for a run that ended without one."""
+        return str(self.out_path) if self.active or self.file_written else NOT_WRITTEN
 
     def command_line(self, multiline: bool = False) -> str:
         """The ``./run.sh ...`` line that reproduces this run."""

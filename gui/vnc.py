@@ -1,10 +1,12 @@
 """VNC mode for headless servers: ``./run_gui.sh --vnc [PORT]``.
 
-Starts the GUI on a private virtual display (Xvfb) and serves that display with x11vnc, bound to
-127.0.0.1 only (``-localhost``) and protected by a VNC password (generated and printed, or taken
-from ``--password-file`` or the ``FL_VNC_PASSWORD`` variable). From a laptop, tunnel the port over
-ssh and point a VNC viewer at ``localhost:PORT``. Closing the GUI (or Ctrl+C / SIGTERM here)
-stops the GUI, x11vnc and Xvfb.
+Starts the GUI on a private virtual display (Xvfb) with a light window manager (openbox: title
+bars, movable dialogs, focus that returns to the main window), filling the screen, and serves that
+display with x11vnc, bound to 127.0.0.1 only (``-localhost``) and protected by a VNC password
+(generated and printed, or taken from ``--password-file`` or the ``FL_VNC_PASSWORD`` variable).
+From a laptop, tunnel the port over ssh and point a VNC viewer at ``localhost:PORT``. Closing the
+GUI (or Ctrl+C / SIGTERM here) stops the GUI, the window manager, x11vnc and Xvfb. Without the
+window manager installed, the GUI still runs (with a note saying what to install).
 
 Qt's own ``vnc`` platform plugin is not used: it listens on every interface without a password.
 """
@@ -28,6 +30,8 @@ from pathlib import Path
 from .xvfb import DisplayError, missing_binaries, stop_process, virtual_display
 
 DEFAULT_PORT = 5901
+WINDOW_MANAGER = "openbox"
+"""The window manager VNC mode starts (Debian/Ubuntu package ``openbox``)."""
 PASSWORD_ENV = "FL_VNC_PASSWORD"
 VNC_PASSWORD_CHARS = 8  # VNC authentication uses the first 8 characters only
 READY_TIMEOUT_S = 20.0
@@ -109,15 +113,34 @@ def _parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
                         help=f"read the VNC password from FILE's first line (else "
                              f"${PASSWORD_ENV}, else a generated one)")
     parser.add_argument("--geometry", default="1600x1000", help="screen size WIDTHxHEIGHT")
+    parser.add_argument("--window-manager", default=WINDOW_MANAGER, metavar="PROGRAM",
+                        help=f"window manager to start (default {WINDOW_MANAGER}; none: no "
+                             "window manager)")
     return parser.parse_known_args(list(argv))
+
+
+def start_window_manager(program: str, env: dict[str, str], log: Path
+                         ) -> subprocess.Popen | None:
+    """Start ``program`` on the display of ``env`` (None, with a note, when it is missing)."""
+    if program == "none":
+        return None
+    if missing_binaries(program):
+        print(f"note: window manager {program!r} not found, the GUI runs without one (dialogs "
+              f"have no title bars and cannot be moved); on Debian/Ubuntu: sudo apt-get "
+              f"install {program}", file=sys.stderr)
+        return None
+    with open(log, "wb") as out:
+        return subprocess.Popen([program], env=env, stdout=subprocess.DEVNULL, stderr=out,
+                                stdin=subprocess.DEVNULL)
 
 
 def _raise_exit(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def serve(port: int, password: str, source: str, geometry: str, gui_args: Sequence[str]) -> int:
-    """Run Xvfb + x11vnc + the GUI until the GUI exits or a signal arrives; clean up."""
+def serve(port: int, password: str, source: str, geometry: str, gui_args: Sequence[str],
+          window_manager: str = WINDOW_MANAGER) -> int:
+    """Run Xvfb + window manager + x11vnc + the GUI until the GUI exits or a signal; clean up."""
     with tempfile.TemporaryDirectory(prefix="fl_pytorch_vnc_") as tmp, \
             virtual_display(geometry, Path(tmp)) as display_env:
         passwd = Path(tmp) / "passwd"
@@ -132,13 +155,14 @@ def serve(port: int, password: str, source: str, geometry: str, gui_args: Sequen
                  "-passwdfile", f"rm:{passwd}", "-forever", "-shared", "-quiet"],
                 env=env, stdout=subprocess.DEVNULL, stderr=log)
         gui = None
+        manager = start_window_manager(window_manager, env, Path(tmp) / "wm.log")
         try:
             if not wait_for_port(port, vnc):
                 err = (Path(tmp) / "x11vnc.log").read_text(errors="replace").strip()
                 print(f"error: x11vnc did not start on 127.0.0.1:{port}: {err[-500:]}",
                       file=sys.stderr)
                 return 1
-            gui = subprocess.Popen([sys.executable, "-m", "gui", *gui_args],
+            gui = subprocess.Popen([sys.executable, "-m", "gui", "--fill-screen", *gui_args],
                                    env={**env, "QT_QPA_PLATFORM": "xcb"})
             print(tunnel_instructions(port, display_env["DISPLAY"], password, source),
                   flush=True)
@@ -147,6 +171,8 @@ def serve(port: int, password: str, source: str, geometry: str, gui_args: Sequen
             if gui is not None:
                 stop_process(gui, timeout=15.0)  # the GUI stops its runs and saves them
             stop_process(vnc)
+            if manager is not None:
+                stop_process(manager)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -172,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _raise_exit)
     try:
-        return serve(args.port, password, source, args.geometry, gui_args)
+        return serve(args.port, password, source, args.geometry, gui_args, args.window_manager)
     except DisplayError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

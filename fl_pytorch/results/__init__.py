@@ -12,10 +12,14 @@ _PUBLIC = {
     "save_json": "export", "summary": "export", "to_csv": "export", "to_json": "export",
     "FORMAT": "format", "STATUSES": "format", "VERSION": "format", "ResultError": "format",
     "save_result": "format", "to_plain": "format", "validate_result": "format",
+    "LABELS": "labels", "label": "labels",
+    "AUTO": "legend", "format_label": "legend", "line_labels": "legend",
+    "mixed_problems_warning": "legend",
     "UnsafeResultError": "loader", "load_result": "loader", "load_results": "loader",
     "loads_result": "loader",
-    "X_AXES": "plot", "format_label": "plot", "new_figure": "plot", "plot_runs": "plot",
-    "save_figure": "plot",
+    "LEGEND_PLACES": "plot", "LINE_STYLES": "plot", "MARKERS": "plot", "PlotStyle": "plot",
+    "new_figure": "plot", "plot_runs": "plot", "save_figure": "plot", "save_legend": "plot",
+    "X_AXES": "quantities", "quantity": "quantities",
 }
 __all__ = sorted(_PUBLIC)
 

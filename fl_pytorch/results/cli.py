@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from .export import save_json, summary, to_csv, to_json
+from .legend import mixed_problems_warning
 from .loader import load_result, load_results
-from .plot import DEFAULT_LEGEND, X_AXES, plot_runs, save_figure
+from .plot import DEFAULT_LEGEND, LEGEND_PLACES, PlotStyle, plot_runs, save_figure
+from .quantities import X_AXES
 
 _DESCRIPTION = ("Inspect, export and plot result files written by fl_pytorch. Files are loaded "
                 "with a restricted unpickler: a file cannot run code.")
@@ -54,15 +56,22 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="image file; the extension (.png, .pdf, .svg) picks the format")
     p.add_argument("--x", default="rounds", metavar="AXIS",
-                   help=f"x axis: {', '.join(X_AXES)} (default: rounds)")
+                   help=f"x axis: {', '.join(X_AXES)}, or any metric or derived quantity "
+                        "(docs/results_format.md; default: rounds)")
     p.add_argument("--y", default="loss", metavar="METRIC",
-                   help="metric on the y axis (default: loss)")
+                   help="metric or derived quantity on the y axis (default: loss)")
+    p.add_argument("--log-x", action="store_true", help="logarithmic x axis")
     p.add_argument("--log-y", action="store_true", help="logarithmic y axis")
+    p.add_argument("--title", default="", help="title above the plot")
+    p.add_argument("--legend-position", default="best", metavar="WHERE",
+                   help=f"{', '.join(LEGEND_PLACES)} (default: best)")
     p.add_argument("--group-by", default="group_name", metavar="KEY",
                    help="config key; runs sharing a non-empty value are drawn as mean +- std "
                         "(default: group_name; '' to disable)")
     p.add_argument("--legend", default=DEFAULT_LEGEND, metavar="FORMAT",
-                   help=f"legend template over config keys (default: {DEFAULT_LEGEND!r})")
+                   help="legend template over config keys, e.g. '{algorithm} lr={global_lr}' "
+                        f"(default: {DEFAULT_LEGEND!r}: the algorithm and the options that "
+                        "tell the lines apart)")
 
 
 def _expand(paths: Sequence[str]) -> list[Path]:
@@ -116,8 +125,12 @@ def _cmd_json(args: argparse.Namespace) -> int:
 
 def _cmd_plot(args: argparse.Namespace) -> int:
     results = load_results(args.files)
+    style = PlotStyle(title=args.title, legend_position=args.legend_position)
     fig = plot_runs(results, x=args.x, y=args.y, log_y=args.log_y, group_by=args.group_by,
-                    legend_format=args.legend)
+                    legend_format=args.legend, style=style, log_x=args.log_x)
+    warning = mixed_problems_warning([r["config"] for r in results])
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {save_figure(fig, args.output)}")
     return 0
 

@@ -1,14 +1,16 @@
-"""Plot metrics of several runs, one line per run or per group of seeds (mean +- std band).
+"""Plot any quantity of several runs against any other, one line per run or per group of seeds.
 
 Only the object-oriented Matplotlib API is used (``Figure`` + Agg canvas, never ``pyplot``), so
 plotting keeps no global state, is safe from worker threads and can draw into a Qt canvas's axes.
+Axis labels come from :mod:`.labels`, quantities from :mod:`.quantities`, legend entries from
+:mod:`.legend`; the GUI's analysis tab and ``results plot`` share all three.
 """
 
 from __future__ import annotations
 
 import io
-import string
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +20,58 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..utils.atomic import atomic_write_bytes
+from .labels import label
+from .legend import AUTO, line_labels
+from .quantities import X_AXES, available, quantity, resolve
 
-X_AXES = {"rounds": "round", "bits": "bits_up_cum", "time": "wall_time",
-          "oracle": "oracle_grad_samples"}
-"""User's x-axis choice -> the metric plotted on x."""
-
-X_LABELS = {"rounds": "rounds", "bits": "bits sent uplink (cumulative)", "time": "wall time (s)",
-            "oracle": "per-sample gradients computed (cumulative)"}
 FIGURE_FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
-DEFAULT_LEGEND = "{algorithm} {client_compressor}"
+DEFAULT_LEGEND = AUTO
+LINE_STYLES = {"solid": "-", "dashed": "--", "dotted": ":", "dash-dot": "-.", "cycle": None}
+"""Line style choices; ``cycle`` gives each line the next style."""
+MARKERS = {"none": "", "circle": "o", "square": "s", "triangle": "^", "diamond": "D",
+           "cross": "x", "plus": "+", "star": "*", "cycle": None}
+"""Marker choices; ``cycle`` gives each line the next marker."""
+LEGEND_PLACES: dict[str, dict[str, Any] | None] = {
+    "best": {"loc": "best"}, "upper right": {"loc": "upper right"},
+    "upper left": {"loc": "upper left"}, "lower left": {"loc": "lower left"},
+    "lower right": {"loc": "lower right"}, "center right": {"loc": "center right"},
+    "outside right": {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0},
+    "below": {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16)},
+    "none": None}
+"""Legend position choices (``none``: no legend in the figure)."""
+
+
+@dataclass(frozen=True)
+class PlotStyle:
+    """How the lines, texts and legend of a plot look."""
+
+    line_style: str = "solid"
+    marker: str = "none"
+    line_width: float = 1.5
+    marker_size: float = 5.0
+    font_size: float = 10.0
+    legend_position: str = "best"
+    title: str = ""
+
+    def check(self) -> None:
+        """Raise ValueError naming the bad field, its value and the valid choices."""
+        for name, choices in (("line_style", LINE_STYLES), ("marker", MARKERS),
+                              ("legend_position", LEGEND_PLACES)):
+            if getattr(self, name) not in choices:
+                raise ValueError(f"{name}: invalid value {getattr(self, name)!r}; valid "
+                                 f"choices: {', '.join(choices)}")
+        for name in ("line_width", "marker_size", "font_size"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name}: invalid value {getattr(self, name)!r}; must be > 0")
+
+    def line_kwargs(self, n: int) -> dict[str, Any]:
+        """Matplotlib keywords of the ``n``-th line (cycled styles and markers advance with n)."""
+        styles = [s for s in LINE_STYLES.values() if s]
+        markers = [m for m in MARKERS.values() if m]
+        return {"linestyle": LINE_STYLES[self.line_style] or styles[n % len(styles)],
+                "marker": MARKERS[self.marker] if MARKERS[self.marker] is not None
+                else markers[n % len(markers)],
+                "linewidth": self.line_width, "markersize": self.marker_size}
 
 
 def new_figure(figsize: tuple[float, float] = (6.4, 4.8)) -> Figure:
@@ -36,42 +81,24 @@ def new_figure(figsize: tuple[float, float] = (6.4, 4.8)) -> Figure:
     return fig
 
 
-def format_label(legend_format: str, config: dict[str, Any]) -> str:
-    """Fill ``legend_format`` (``str.format`` syntax) with config values.
-
-    Raises:
-        ValueError: a field is not a config key (the message lists the valid keys).
-    """
-    for _, field, _, _ in string.Formatter().parse(legend_format):
-        if field is None:
-            continue
-        key = field.split(".")[0].split("[")[0]
-        if key not in config:
-            raise ValueError(f"legend format: unknown key {key or '{}'!r}; valid keys: "
-                             f"{', '.join(sorted(config))}")
-    try:
-        return legend_format.format(**config)
-    except (ValueError, IndexError, KeyError, AttributeError, TypeError) as e:
-        raise ValueError(f"legend format {legend_format!r}: {e}") from None
+def common_quantities(results: Sequence[dict]) -> list[str]:
+    """Quantities every one of ``results`` can plot, in menu order."""
+    if not results:
+        return []
+    return [q for q in available(results[0])
+            if all(quantity(r, q) is not None for r in results[1:])]
 
 
-def _valid_y(results: Sequence[dict], y: str) -> None:
-    common = [m for m in results[0]["metrics"] if all(m in r["metrics"] for r in results)]
-    if y not in common:
-        where = "is not recorded in every run" if any(y in r["metrics"] for r in results) \
-            else "is not a recorded metric"
-        raise ValueError(f"y axis: {y!r} {where}; valid choices: {', '.join(common)}")
-
-
-def _x_values(result: dict, x: str) -> np.ndarray:
-    metrics = result["metrics"]
-    name = X_AXES[x]
-    if name in metrics:
-        return metrics[name].astype(float)
-    if x == "rounds":  # row i is round i
-        return np.arange(len(next(iter(metrics.values()))), dtype=float)
-    raise ValueError(f"x axis: {x!r} needs metric {name!r}, which this run did not record "
-                     f"({result.get('command_line') or 'no command line'})")
+def _axis_values(results: Sequence[dict], name: str, axis: str) -> list[np.ndarray]:
+    """The values of quantity ``name`` in every run, or a ValueError listing valid choices."""
+    values = [quantity(r, name) for r in results]
+    if all(v is not None for v in values):
+        return values  # type: ignore[return-value]
+    common = common_quantities(results)
+    choices = [*X_AXES, *common] if axis == "x" else common
+    where = "is not recorded in every run" if any(v is not None for v in values) \
+        else "is not a recorded metric"
+    raise ValueError(f"{axis} axis: {name!r} {where}; valid choices: {', '.join(choices)}")
 
 
 def _group_runs(results: Sequence[dict], group_by: str | None) -> list[list[int]]:
@@ -101,52 +128,75 @@ def group_mean_std(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray]
     return X[:, keep].mean(axis=0), Y[:, keep].mean(axis=0), Y[:, keep].std(axis=0)
 
 
+def _decorate(ax: Axes, x: str, y: str, log_x: bool, log_y: bool, style: PlotStyle) -> None:
+    """Axis labels, scales, grid, title and legend."""
+    size = style.font_size
+    ax.set_xlabel(label(resolve(x)), fontsize=size)
+    ax.set_ylabel(label(resolve(y)), fontsize=size)
+    ax.tick_params(labelsize=size * 0.9)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.get_offset_text().set_fontsize(size * 0.9)
+    if log_x:
+        ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
+    ax.grid(True, alpha=0.3)
+    if style.title:
+        ax.set_title(style.title, fontsize=size * 1.15)
+    place = LEGEND_PLACES[style.legend_position]
+    count = len(ax.get_legend_handles_labels()[1])
+    if place is not None and count:
+        columns = min(count, 3) if style.legend_position == "below" else 1
+        legend = ax.legend(fontsize=size, ncols=columns, **place)
+        legend.set_in_layout("bbox_to_anchor" in place)  # only a legend outside needs room
+
+
 def plot_runs(results: Sequence[dict], x: str = "rounds", y: str = "loss", ax: Axes | None = None,
               log_y: bool = False, group_by: str | None = "group_name",
-              legend_format: str = DEFAULT_LEGEND) -> Figure:
-    """Draw metric ``y`` against ``x`` for every run; return the figure.
+              legend_format: str = DEFAULT_LEGEND, style: PlotStyle | None = None,
+              log_x: bool = False) -> Figure:
+    """Draw quantity ``y`` against ``x`` for every run; return the figure.
 
     Args:
         results: loaded result dicts.
-        x: one of :data:`X_AXES` (rounds, bits, time, oracle).
-        y: a metric recorded in every run (e.g. ``loss``, ``full_gradient_norm_train``).
+        x: a quantity (``fl_pytorch.results.quantities``: a recorded metric or a derived one) or
+            a short name of :data:`X_AXES` (rounds, bits, time, oracle).
+        y: a quantity every run has (e.g. ``loss``, ``dist_to_solution``).
         ax: axes to draw into (e.g. a Qt canvas's); a new Agg figure when None.
         log_y: logarithmic y axis.
         group_by: config key; runs sharing a non-empty value become one mean line with a
             +-std band (x = mean x of the group). None or "" disables grouping.
-        legend_format: ``str.format`` template over config keys.
+        legend_format: ``"auto"`` (algorithm + the options that tell the lines apart) or
+            a ``str.format`` template over config keys.
+        style: line style, marker, widths, font size, legend position, title.
+        log_x: logarithmic x axis.
 
     Rows where x or y is NaN (metric not evaluated that round) are skipped.
 
     Raises:
-        ValueError: unknown x, y, group key or legend key (the message lists valid choices).
+        ValueError: unknown x, y, group key, legend key or style value (the message lists the
+            valid choices).
     """
     if not results:
         raise ValueError("no results to plot")
-    if x not in X_AXES:
-        raise ValueError(f"x axis: unknown choice {x!r}; valid choices: {', '.join(X_AXES)}")
-    _valid_y(results, y)
-    labels = [format_label(legend_format, r["config"]) for r in results]
-    series = [(_x_values(r, x), r["metrics"][y].astype(float)) for r in results]
+    style = style or PlotStyle()
+    style.check()
+    xs, ys = _axis_values(results, x, "x"), _axis_values(results, y, "y")
+    groups = _group_runs(results, group_by)
+    labels = line_labels([[results[i]["config"] for i in g] for g in groups], legend_format)
     if ax is None:
         ax = new_figure().add_subplot()
-    for members in _group_runs(results, group_by):
+    for n, (members, text) in enumerate(zip(groups, labels)):
+        kwargs = style.line_kwargs(n)
         if len(members) == 1:
-            xv, yv = series[members[0]]
+            xv, yv = xs[members[0]], ys[members[0]]
             keep = np.isfinite(xv) & np.isfinite(yv)
-            ax.plot(xv[keep], yv[keep], label=labels[members[0]])
+            ax.plot(xv[keep], yv[keep], label=text, **kwargs)
             continue
-        xm, ym, sd = group_mean_std([series[i][0] for i in members],
-                                    [series[i][1] for i in members])
-        (line,) = ax.plot(xm, ym, label=f"{labels[members[0]]} (mean ± std, {len(members)} runs)")
+        xm, ym, sd = group_mean_std([xs[i] for i in members], [ys[i] for i in members])
+        (line,) = ax.plot(xm, ym, label=text, **kwargs)
         ax.fill_between(xm, ym - sd, ym + sd, color=line.get_color(), alpha=0.2, linewidth=0)
-    ax.set_xlabel(X_LABELS[x])
-    ax.set_ylabel(y)
-    if log_y:
-        ax.set_yscale("log")
-    ax.grid(True, alpha=0.3)
-    if ax.get_legend_handles_labels()[1]:
-        ax.legend()
+    _decorate(ax, x, y, log_x, log_y, style)
     return ax.figure  # type: ignore[return-value]
 
 
@@ -164,3 +214,17 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 150) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
     return atomic_write_bytes(path, buf.getvalue())
+
+
+def save_legend(ax: Axes, path: str | Path, font_size: float = 10.0, columns: int = 1) -> Path:
+    """Write the legend of ``ax`` alone (no axes) as PNG, PDF or SVG, e.g. for a paper's caption.
+
+    Raises:
+        ValueError: nothing labelled is drawn, or an unsupported extension.
+    """
+    handles, texts = ax.get_legend_handles_labels()
+    if not handles:
+        raise ValueError("no legend to save: the plot has no labelled lines")
+    fig = new_figure(figsize=(0.5, 0.5))
+    fig.legend(handles, texts, loc="center", frameon=False, fontsize=font_size, ncols=columns)
+    return save_figure(fig, path)

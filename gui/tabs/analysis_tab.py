@@ -1,7 +1,10 @@
 """Analysis tab: result files and this session's runs, chosen columns, and several plot pages.
 
 Runs launched from the GUI appear here at once and their curves are redrawn as rounds arrive.
-Result files are opened with Ctrl+O, the Open button, or by dropping them on the tab.
+Result files are opened with Ctrl+O, the Open button, or by dropping them on the tab. The run
+table sorts by any column (click its header) and its rows move up and down; its order is the
+order of the lines and legend entries. It grows with its runs, and the splitter between table
+and plots can be dragged.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from ..widgets.run_table import run_table
 
 LOG = logging.getLogger("fl_pytorch.gui")
 LIVE_REDRAW_MS = 1000  # live runs: at most one redraw a second
+TABLE_ROWS_SHOWN = 12  # the table grows with its runs up to this many rows (then it scrolls)
+TABLE_SHARE_MAX = 0.45  # ... and up to this share of the tab's height
 
 
 class AnalysisTab(QWidget):
@@ -47,6 +52,8 @@ class AnalysisTab(QWidget):
         self.model.plotted_changed.connect(self.redraw)
         self.table = run_table(self.model)
         header = self.table.horizontalHeader()
+        header.setSortIndicator(-1, Qt.AscendingOrder)  # table order = launch/open order
+        self.table.setSortingEnabled(True)
         header.setContextMenuPolicy(Qt.CustomContextMenu)
         header.customContextMenuRequested.connect(
             lambda pos: self.columns_menu().exec_(header.mapToGlobal(pos)))
@@ -63,6 +70,18 @@ class AnalysisTab(QWidget):
         columns_button.setMenu(QMenu(columns_button))
         columns_button.menu().aboutToShow.connect(
             lambda: self._fill_columns_menu(columns_button.menu()))
+        self.up_button = QToolButton()
+        self.up_button.setArrowType(Qt.UpArrow)
+        self.up_button.setText("Up")
+        self.up_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.up_button.setToolTip("Move the selected runs up (their lines and legend entries too)")
+        self.up_button.clicked.connect(lambda: self.move_selected(-1))
+        self.down_button = QToolButton()
+        self.down_button.setArrowType(Qt.DownArrow)
+        self.down_button.setText("Down")
+        self.down_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.down_button.setToolTip("Move the selected runs down")
+        self.down_button.clicked.connect(lambda: self.move_selected(1))
         new_page = QPushButton("New plot page")
         new_page.clicked.connect(self.add_page)
         self.message = QLabel()
@@ -70,7 +89,8 @@ class AnalysisTab(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         bar = QHBoxLayout()
-        for widget in (open_button, remove_button, columns_button):
+        for widget in (open_button, remove_button, columns_button, self.up_button,
+                       self.down_button):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(new_page)
@@ -78,15 +98,19 @@ class AnalysisTab(QWidget):
         self.pages = QTabWidget()
         self.pages.tabCloseRequested.connect(self._close_page)
         self.pages.currentChanged.connect(self.redraw)
-        splitter = QSplitter(Qt.Vertical)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([180, 520])
+        self.splitter = QSplitter(Qt.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(7)
+        self.splitter.handle(1).setToolTip("Drag to give the run table more or less room")
+        self.splitter.splitterMoved.connect(self._table_sized_by_user)
+        self._user_sized = False
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.message)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.splitter, 1)
 
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
@@ -128,14 +152,9 @@ class AnalysisTab(QWidget):
             self._stale = True
             return
         self._stale = False
-        results = [r for r in (e.result for e in self.model.plotted())
-                   if len(r["metrics"].get("round", ()))]  # runs with at least one row
-        metrics = [m for m in results[0]["metrics"] if all(m in r["metrics"] for r in results)] \
-            if results else []
-        page.set_y_choices(metrics)
-        keys = sorted({k for r in results for k in r["config"]}) if results else ["group_name"]
-        page.set_group_choices(keys)
-        page.redraw(results)
+        runs = [(e.name, r) for e, r in ((e, e.result) for e in self.model.plotted())
+                if len(r["metrics"].get("round", ()))]  # runs with at least one row
+        page.redraw(runs)
         self.pages.setTabText(self.pages.indexOf(page), page.title())
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -148,6 +167,7 @@ class AnalysisTab(QWidget):
     def add_session_run(self, record: RunRecord) -> None:
         """Show a run launched in this session (plotted live)."""
         self.model.add(LoadedRun(record.name, "this session", record=record))
+        self.fit_table()
         self._redraw_timer.start()
 
     def _run_changed(self, record: RunRecord) -> None:
@@ -169,6 +189,7 @@ class AnalysisTab(QWidget):
                 continue
             self.model.add(LoadedRun(Path(path).stem, str(path), loaded=result))
             loaded += 1
+        self.fit_table()
         self.message.setText("\n".join(errors))
         self.message.setVisible(bool(errors))
         if loaded:
@@ -186,6 +207,30 @@ class AnalysisTab(QWidget):
         """The selected runs, in table order."""
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [self.model.entries[r] for r in rows]
+
+    def move_selected(self, step: int) -> None:
+        """Move the selected runs one row up (-1) or down (+1); the plot follows the order."""
+        self.model.move_rows([i.row() for i in self.table.selectionModel().selectedRows()], step)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)  # custom order
+
+    def fit_table(self) -> None:
+        """Grow the table to show its runs (up to a limit), unless the user sized it."""
+        if self._user_sized:
+            return
+        rows = min(max(self.model.rowCount(), 5), TABLE_ROWS_SHOWN)
+        wanted = self.table.horizontalHeader().sizeHint().height() + 4 + \
+            rows * self.table.verticalHeader().defaultSectionSize()
+        total = sum(self.splitter.sizes()) or self.splitter.height()
+        table = min(wanted, int(total * TABLE_SHARE_MAX)) if total > 0 else wanted
+        self.splitter.setSizes([table, max(total - table, 1)])
+
+    def _table_sized_by_user(self) -> None:
+        self._user_sized = True
+
+    def resizeEvent(self, event) -> None:
+        """Keep the table fitted to its runs while the user has not dragged the splitter."""
+        super().resizeEvent(event)
+        self.fit_table()
 
     def remove_selected(self) -> None:
         """Remove the selected runs from the table (files stay on disk)."""

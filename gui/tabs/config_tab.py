@@ -2,13 +2,17 @@
 
 The form is generated from ``fl_pytorch.config.OPTIONS`` (one editor per option, combos for
 registry choices), so a new option appears here without GUI changes. Fields are checked as you
-type with the command line's own messages; options that do not apply are hidden.
+type with the command line's own messages: an invalid field is outlined in red with its message
+as tool tip, and the status line above the form (whose space is always reserved, so nothing
+moves while you type) shows the message of the field being edited. Options that do not apply
+are hidden; a dataset of another task brings a model, loss and metric that fit it.
 """
 
 from __future__ import annotations
 
 from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtWidgets import (
+    QApplication,
     QFileDialog,
     QGridLayout,
     QGroupBox,
@@ -23,8 +27,12 @@ from PyQt5.QtWidgets import (
 from fl_pytorch import Config, ConfigError
 from fl_pytorch.config import GROUPS
 
+from ..fit_rules import companions
 from ..form import applies, build_config, config_values, field_help, field_label, options_by_group
 from ..widgets.option_editors import OptionEditor, make_editor
+
+STATUS_LINES = 2  # the status line's reserved height, in lines of text
+READY_HINT = "All options are valid. Hover a field for its flag and help; F5 launches."
 
 
 class ConfigTab(QWidget):
@@ -42,9 +50,11 @@ class ConfigTab(QWidget):
         super().__init__(parent)
         self.editors: dict[str, OptionEditor] = {}
         self.labels: dict[str, QLabel] = {}
-        self.error_labels: dict[str, QLabel] = {}
         self.errors: dict[str, str] = {}
         self._loading = False
+        self._launch_refused = False
+        self._note = ""
+        self._dataset = ""
 
         self.launch_button = QPushButton("Launch  (F5)")
         self.launch_button.setObjectName("primary")
@@ -65,11 +75,12 @@ class ConfigTab(QWidget):
         for button in (load, save, defaults):
             bar.addWidget(button)
 
-        self.banner = QLabel()
-        self.banner.setObjectName("errorBanner")
-        self.banner.setWordWrap(True)
-        self.banner.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.banner.hide()
+        self.status_line = QLabel()
+        self.status_line.setObjectName("statusLine")
+        self.status_line.setWordWrap(True)
+        self.status_line.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status_line.setAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+        self.status_line.setFixedHeight(STATUS_LINES * self.fontMetrics().lineSpacing() + 14)
 
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -79,9 +90,10 @@ class ConfigTab(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addWidget(self.banner)
+        layout.addWidget(self.status_line)
         layout.addWidget(scroll, 1)
         self.set_config(Config())
+        QApplication.instance().focusChanged.connect(self._focus_changed)
 
     # ------------------------------------------------------------------ building
     def _build_form(self) -> QWidget:
@@ -120,15 +132,9 @@ class ConfigTab(QWidget):
             editor = make_editor(name)
             label.setBuddy(editor.field)
             editor.changed.connect(self.revalidate)
-            error = QLabel()
-            error.setObjectName("fieldError")
-            error.setWordWrap(True)
-            error.setTextInteractionFlags(Qt.TextSelectableByMouse)
-            error.hide()
-            grid.addWidget(label, 2 * i, 0)
-            grid.addWidget(editor, 2 * i, 1)
-            grid.addWidget(error, 2 * i + 1, 1)
-            self.editors[name], self.labels[name], self.error_labels[name] = editor, label, error
+            grid.addWidget(label, i, 0)
+            grid.addWidget(editor, i, 1)
+            self.editors[name], self.labels[name] = editor, label
         return box
 
     # ------------------------------------------------------------------ values
@@ -142,52 +148,92 @@ class ConfigTab(QWidget):
         for name, value in config_values(config).items():
             self.editors[name].set_value(value)
         self._loading = False
+        self._dataset, self._note = config.dataset, ""
         self.revalidate()
 
     def revalidate(self) -> None:
         """Check the form; mark invalid fields with their message; show what applies."""
         if self._loading:
             return
+        self._follow_dataset()
         raw = self.raw_values()
         _, self.errors = build_config(raw)
         for name, editor in self.editors.items():
-            message = self.errors.get(name)
-            editor.set_error(message)
-            self.error_labels[name].setText(message or "")
-            self.error_labels[name].setVisible(bool(message))
-            shown = bool(message) or applies(name, raw)
+            editor.set_error(self.errors.get(name))
+            shown = name in self.errors or applies(name, raw)
             editor.setVisible(shown)
             self.labels[name].setVisible(shown)
-        if not self.errors:
-            self.banner.hide()
-        elif self.banner.isVisible():
-            self._show_banner()
+        self._launch_refused = self._launch_refused and bool(self.errors)
+        self._update_status()
 
-    def _show_banner(self) -> None:
-        count = len(self.errors)
-        self.banner.setText(f"Cannot launch: {count} invalid option{'s' * (count > 1)} "
-                            f"(marked in red). {next(iter(self.errors.values()))}")
-        self.banner.show()
+    def _follow_dataset(self) -> None:
+        """A dataset of another task brings a model, loss and metric that fit it (said once)."""
+        dataset = self.editors["dataset"].value()
+        if dataset == self._dataset:
+            return
+        changes = {k: v for k, v in companions(self._dataset, dataset).items()
+                   if self.editors[k].value() != v}
+        self._dataset = dataset
+        self._loading = True
+        for name, value in changes.items():
+            self.editors[name].set_value(value)
+        self._loading = False
+        self._note = (f"To fit dataset {dataset}: " + ", ".join(
+            f"{field_label(k).lower()} set to {v}" for k, v in changes.items()) + ".") \
+            if changes else ""
+
+    def _focus_changed(self, _old: object, _new: object) -> None:
+        self._update_status()  # the status line follows the field being edited
+
+    def focused_option(self) -> str | None:
+        """The option whose field has the keyboard focus, if any."""
+        widget = QApplication.focusWidget()
+        while widget is not None and not isinstance(widget, OptionEditor):
+            widget = widget.parentWidget()
+        return widget.name if widget is not None and widget.name in self.editors else None
+
+    def _update_status(self) -> None:
+        """The status line: the focused field's error, else the first error, a note or a hint."""
+        if self.errors:
+            name = self.focused_option()
+            name = name if name in self.errors else next(iter(self.errors))
+            count = len(self.errors)
+            lead = "Cannot launch: " if self._launch_refused else ""
+            text = (f"{lead}{count} invalid option{'s' * (count > 1)} (outlined in red). "
+                    f"{field_label(name)}: {self.errors[name]}")
+            self.show_message(text, "error")
+        elif self._note:
+            self.show_message(self._note, "note")
+        else:
+            self.show_message(READY_HINT, "hint")
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        """Show ``text`` in the status line (kind: error, note or hint)."""
+        self.status_line.setText(text)
+        self.status_line.setToolTip(text)
+        self.status_line.setProperty("kind", kind)
+        self.status_line.style().unpolish(self.status_line)
+        self.status_line.style().polish(self.status_line)
 
     def current_config(self) -> Config | None:
-        """The form's Config, or None after flagging the invalid fields (banner + focus)."""
+        """The form's Config, or None after flagging the invalid fields (status line + focus)."""
         config, _ = build_config(self.raw_values())
         self.revalidate()
         if config is None:
-            self._show_banner()
+            self._launch_refused = True
             first = self.editors[next(iter(self.errors))]
             self.scroll.ensureWidgetVisible(first)
             first.field.setFocus()
+            self._update_status()
         return config
 
     # ------------------------------------------------------------------ files
     def load_json(self, path: str) -> None:
-        """Fill the form from a JSON config file (errors go to the banner)."""
+        """Fill the form from a JSON config file (errors go to the status line)."""
         try:
             self.set_config(Config.load_json(path))
         except ConfigError as e:
-            self.banner.setText(str(e))
-            self.banner.show()
+            self.show_message(str(e))
 
     def _load_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load configuration", "",

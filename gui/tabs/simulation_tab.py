@@ -1,4 +1,9 @@
-"""Simulation tab: the table of runs (progress with ETA, state), stop/remove, and run details."""
+"""Simulation tab: the table of runs (progress with ETA, state), stop/remove, and run details.
+
+The details pane has a summary line (state, progress, result file) that changes together with
+the run's row, and a body (error, command line, latest metrics, configuration) refreshed when
+the state changes and once a second, keeping its scroll position.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from PyQt5.QtCore import Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QSplitter,
     QTextBrowser,
@@ -16,6 +22,7 @@ from PyQt5.QtWidgets import (
 )
 
 from fl_pytorch import Config
+from fl_pytorch.results import label
 
 from ..runner import Runner
 from ..state import RunRecord
@@ -42,8 +49,8 @@ class SimulationTab(QWidget):
         self.table.setItemDelegateForColumn(PROGRESS_COLUMN, ProgressDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(PROGRESS_COLUMN, QHeaderView.Fixed)
-        header.resizeSection(PROGRESS_COLUMN, 240)
-        self.table.selectionModel().selectionChanged.connect(self._show_details)
+        header.resizeSection(PROGRESS_COLUMN, 280)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_details())
 
         self.stop_button = QPushButton("Stop selected")
         self.stop_all_button = QPushButton("Stop all")
@@ -65,11 +72,21 @@ class SimulationTab(QWidget):
         bar.addWidget(self.command_button)
         bar.addWidget(self.edit_button)
 
+        self.summary = QLabel()
+        self.summary.setObjectName("runSummary")
+        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.summary.setWordWrap(True)
         self.details = QTextBrowser()
         self.details.setOpenLinks(False)
+        pane = QWidget()
+        pane_layout = QVBoxLayout(pane)
+        pane_layout.setContentsMargins(0, 0, 0, 0)
+        pane_layout.addWidget(self.summary)
+        pane_layout.addWidget(self.details, 1)
+        self._shown: tuple[int, str] | None = None  # (run number, state) the body shows
         splitter = QSplitter(Qt.Vertical)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.details)
+        splitter.addWidget(pane)
         splitter.setSizes([300, 300])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -123,8 +140,9 @@ class SimulationTab(QWidget):
     def _changed(self, record: RunRecord) -> None:
         if record in self.runner.session.runs:
             self.model.run_changed(record)
-        if not record.active and record in self.selected_runs():
-            self._show_details()  # active runs: refreshed by the timer, once a second
+        runs = self.selected_runs()
+        if runs and runs[0] is record:
+            self._show_details(refresh_body=self._shown != (record.number, record.status))
         else:
             self._update_buttons()
 
@@ -132,7 +150,7 @@ class SimulationTab(QWidget):
         for record in self.runner.session.active():
             self.model.run_changed(record)
         if any(r.active for r in self.selected_runs()):
-            self._show_details()
+            self._show_details(refresh_body=True)  # ETA, latest metrics
         else:
             self._update_buttons()
 
@@ -144,12 +162,24 @@ class SimulationTab(QWidget):
         self.command_button.setEnabled(bool(runs))
         self.edit_button.setEnabled(bool(runs))
 
-    def _show_details(self) -> None:
+    def _show_details(self, refresh_body: bool = True) -> None:
+        """Show the selected run: the summary always, the body when asked (keeps its scroll)."""
         self._update_buttons()
         runs = self.selected_runs()
-        self.details.setHtml(details_html(runs[0]) if runs else
-                             "<p style='color:#6b7280'>Select a run to see its configuration "
-                             "and latest metrics.</p>")
+        if not runs:
+            self._shown = None
+            self.summary.setText("<span style='color:#6b7280'>Select a run to see its "
+                                 "configuration and latest metrics.</span>")
+            self.details.clear()
+            return
+        record = runs[0]
+        self.summary.setText(summary_html(record))
+        if refresh_body or self._shown is None or self._shown[0] != record.number:
+            scroll = self.details.verticalScrollBar()
+            position = scroll.value() if self._shown and self._shown[0] == record.number else 0
+            self.details.setHtml(details_html(record))
+            scroll.setValue(position)
+            self._shown = (record.number, record.status)
 
 
 def _table(rows: list[tuple[str, str, bool]]) -> str:
@@ -159,13 +189,17 @@ def _table(rows: list[tuple[str, str, bool]]) -> str:
     return f"<table cellspacing='0'>{cells}</table>"
 
 
-def details_html(record: RunRecord) -> str:
-    """The details pane of a run: status, error, command line, latest metrics, configuration."""
+def summary_html(record: RunRecord) -> str:
+    """The summary line of a run: name, state, progress (as in its row) and result file."""
     color = STATE_COLORS[record.status]
-    parts = [f"<h3>{html.escape(record.name)} <span style='color:{color}'>"
-             f"{record.status}</span></h3>",
-             f"<p>{html.escape(record.progress_text())} &nbsp;·&nbsp; result file "
-             f"<code>{html.escape(str(record.out_path))}</code></p>"]
+    return (f"<b style='font-size:large'>{html.escape(record.name)}</b> &nbsp;<b style='color:"
+            f"{color}'>{record.status}</b> &nbsp;·&nbsp; {html.escape(record.progress_text())}"
+            f" &nbsp;·&nbsp; result file <code>{html.escape(record.result_file_text())}</code>")
+
+
+def details_html(record: RunRecord) -> str:
+    """The body of the details pane: error, command line, latest metrics, configuration."""
+    parts = []
     if record.error:
         parts.append(f"<p style='color:{STATE_COLORS['failed']}'><b>Error:</b> "
                      f"{html.escape(record.error)}</p>")
@@ -173,7 +207,8 @@ def details_html(record: RunRecord) -> str:
     metrics = record.latest
     if metrics:
         parts.append("<p><b>Latest metrics</b></p>" + _table(
-            [(k, f"{v:.6g}", False) for k, v in metrics.items()]))
+            [(f"{label(k)} ({k})" if label(k) != k else k, f"{v:.6g}", False)
+             for k, v in metrics.items()]))
     default = Config()
     parts.append("<p><b>Configuration</b> (changed options in bold)</p>" + _table(
         [(name, str(value), value != getattr(default, name))

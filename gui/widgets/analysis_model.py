@@ -1,7 +1,8 @@
 """Table model of the Analysis tab's runs.
 
 A check box per run (plot it or not), and columns the user picks among the run's name, status,
-configuration options and final metric values.
+configuration options and final metric values. Sorting (a click on a header) and moving rows
+reorder the runs themselves, so the table's order is the order of the plot's lines and legend.
 """
 
 from __future__ import annotations
@@ -15,6 +16,15 @@ from ..state import LoadedRun
 DEFAULT_COLUMNS = ["name", "status", "config:algorithm", "config:client_compressor",
                    "config:group_name", "config:manual_runtime_seed", "rounds", "final:loss",
                    "source"]
+
+
+def sort_key(value: Any) -> tuple[int, Any]:
+    """Numbers before text (each in natural order), empty cells last."""
+    if value is None or value == "":
+        return (2, "")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value)
+    return (1, str(value).lower())
 
 
 def column_title(column: str) -> str:
@@ -95,6 +105,34 @@ class AnalysisModel(QAbstractTableModel):
         """Re-read ``entry``'s row (a live run got new rows)."""
         row = self.entries.index(entry)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
+        """Reorder the runs by ``column`` (a header click); column -1 keeps the order."""
+        if 0 <= column < len(self.columns):
+            self._reorder(sorted(self.entries, key=lambda e: sort_key(e.cell(self.columns[column])),
+                                 reverse=order == Qt.DescendingOrder))
+
+    def move_rows(self, rows: list[int], step: int) -> None:
+        """Move the runs in ``rows`` one place up (step -1) or down (+1), keeping them selected."""
+        moving = sorted(set(rows), reverse=step > 0)
+        if not moving or not 0 <= moving[0] + step < len(self.entries):
+            return
+        entries = list(self.entries)
+        for row in moving:
+            entries[row + step], entries[row] = entries[row], entries[row + step]
+        self._reorder(entries)
+
+    def _reorder(self, entries: list[LoadedRun]) -> None:
+        """Show ``entries`` (the same runs in a new order); selections follow their runs."""
+        self.layoutAboutToBeChanged.emit()
+        new_row = {id(e): row for row, e in enumerate(entries)}
+        old_to_new = [new_row[id(e)] for e in self.entries]
+        self.entries = entries
+        old = self.persistentIndexList()
+        self.changePersistentIndexList(old, [self.index(old_to_new[i.row()], i.column())
+                                             for i in old])
+        self.layoutChanged.emit()
+        self.plotted_changed.emit()
 
     def plotted(self) -> list[LoadedRun]:
         """The checked runs."""

@@ -1,18 +1,16 @@
-"""Table model of the session's runs and a delegate that draws the progress column as a bar."""
+"""Table model of the session's runs and a delegate that draws the progress column as a bar.
+
+The bar is drawn by hand in pale colours under dark text, so the text reads the same on both
+sides of the fill's edge (a native bar swaps text colours there, which is hard to read).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PyQt5.QtGui import QColor
-from PyQt5.QtWidgets import (
-    QApplication,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionProgressBar,
-    QStyleOptionViewItem,
-)
+from PyQt5.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt
+from PyQt5.QtGui import QColor, QPainter, QPen
+from PyQt5.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from ..state import (
     FAILED,
@@ -31,6 +29,10 @@ PROGRESS_COLUMN = COLUMNS.index("Progress")
 STATE_COLORS = {STARTING: "#6b7280", RUNNING: "#1d4ed8", FINISHED: "#15803d",
                 STOPPED: "#b45309", INTERRUPTED: "#b45309", FAILED: "#b91c1c"}
 PROGRESS_ROLE = Qt.UserRole + 1
+STATE_ROLE = Qt.UserRole + 2
+BAR_FILL = {STARTING: "#e5e7eb", RUNNING: "#bfdbfe", FINISHED: "#bbf7d0", STOPPED: "#fde68a",
+            INTERRUPTED: "#fde68a", FAILED: "#fecaca"}
+BAR_TRACK, BAR_BORDER, BAR_TEXT = "#f3f4f6", "#c7cdd6", "#111827"
 
 
 class RunsModel(QAbstractTableModel):
@@ -59,6 +61,8 @@ class RunsModel(QAbstractTableModel):
             return self._text(run, column)
         if role == PROGRESS_ROLE:
             return run.progress
+        if role == STATE_ROLE:
+            return run.status
         if role == Qt.ForegroundRole and column == "State":
             return QColor(STATE_COLORS[run.status])
         if role == Qt.ToolTipRole:
@@ -69,7 +73,7 @@ class RunsModel(QAbstractTableModel):
     def _text(run: RunRecord, column: str) -> str:
         return {"Name": run.name, "Algorithm": run.config.algorithm,
                 "Device": device_label(run.config.gpu), "Progress": run.progress_text(),
-                "State": run.status, "Result file": str(run.out_path)}[column]
+                "State": run.status, "Result file": run.result_file_text()}[column]
 
     def run_at(self, row: int) -> RunRecord:
         """The run shown in ``row``."""
@@ -95,16 +99,22 @@ class RunsModel(QAbstractTableModel):
 
 
 class ProgressDelegate(QStyledItemDelegate):
-    """Draws the Progress column as a native progress bar with the run's progress text."""
+    """Draws the Progress column as a pale bar (coloured by state) under dark, centred text."""
 
-    def paint(self, painter: Any, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        bar = QStyleOptionProgressBar()
-        bar.rect = option.rect.adjusted(2, 3, -2, -3)
-        bar.minimum, bar.maximum = 0, 1000
-        bar.progress = int(1000 * (index.data(PROGRESS_ROLE) or 0.0))
-        bar.text = index.data(Qt.DisplayRole)
-        bar.textVisible = True
-        bar.textAlignment = Qt.AlignCenter
-        bar.state = option.state | QStyle.State_Enabled | QStyle.State_Horizontal
-        bar.palette = option.palette
-        QApplication.style().drawControl(QStyle.CE_ProgressBar, bar, painter)
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        rect = QRectF(option.rect.adjusted(2, 3, -3, -4))
+        fraction = min(max(float(index.data(PROGRESS_ROLE) or 0.0), 0.0), 1.0)
+        painter.save()
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(QPen(QColor(BAR_BORDER)))
+        painter.setBrush(QColor(BAR_TRACK))
+        painter.drawRoundedRect(rect, 3, 3)
+        if fraction > 0:
+            fill = QRectF(rect.x(), rect.y(), rect.width() * fraction, rect.height())
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(QColor(BAR_FILL.get(index.data(STATE_ROLE), BAR_FILL[RUNNING])))
+            painter.drawRoundedRect(fill.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+        painter.setPen(QColor(BAR_TEXT))
+        painter.setFont(option.font)
+        painter.drawText(rect, Qt.AlignCenter, index.data(Qt.DisplayRole) or "")
+        painter.restore()

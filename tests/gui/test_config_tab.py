@@ -3,7 +3,8 @@
 import dataclasses
 
 import pytest
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QPoint, Qt
+from PyQt5.QtWidgets import QApplication
 
 from fl_pytorch import Config
 from fl_pytorch.cli import main as cli_main
@@ -69,7 +70,7 @@ def test_a_hidden_option_with_a_bad_value_is_shown_with_its_error(window):
     tab.editors["client_sampling_poisson"].set_value("1.5")
     assert tab.editors["client_sampling_type"].value() == "uniform"
     assert tab.editors["client_sampling_poisson"].isVisible()
-    assert tab.error_labels["client_sampling_poisson"].isVisible()
+    assert "client_sampling_poisson" in tab.errors
 
 
 BAD_VALUES = [("rounds", "0"), ("rounds", "abc"), ("global_lr", "-1"),
@@ -81,20 +82,20 @@ BAD_VALUES = [("rounds", "0"), ("rounds", "abc"), ("global_lr", "-1"),
 def test_invalid_field_shows_the_cli_message_and_blocks_launch(window, capsys, name, text):
     tab = window.config_tab
     tab.editors[name].set_value(text)
-    message = tab.error_labels[name].text()
-    assert tab.error_labels[name].isVisible() and message
+    message = tab.errors[name]
+    assert message in tab.status_line.text() and message in tab.editors[name].field.toolTip()
     assert tab.editors[name].field.property("invalid") is True
     assert cli_main([primary_flag(OPTIONS[name]), text]) == 2
     assert capsys.readouterr().err.strip() == f"error: {message}"
 
     assert window.launch() is None
     assert window.session.runs == []
-    assert tab.banner.isVisible() and message in tab.banner.text()
+    assert tab.status_line.text().startswith("Cannot launch: 1 invalid option")
+    assert message in tab.status_line.text() and tab.status_line.property("kind") == "error"
     assert window.tabs.currentWidget() is tab
 
     tab.editors[name].set_value(getattr(Config(), name))
-    assert not tab.error_labels[name].isVisible()
-    assert not tab.banner.isVisible()
+    assert name not in tab.errors and tab.status_line.property("kind") == "hint"
     assert tab.editors[name].field.property("invalid") is False
 
 
@@ -115,7 +116,7 @@ def test_device_menu_and_text_stay_in_sync(window):
     assert cpu.isChecked()
     cpu.setChecked(False)
     assert editor.value() == ""
-    assert "--gpu" in window.config_tab.error_labels["gpu"].text()
+    assert "--gpu" in window.config_tab.errors["gpu"]
     cpu.setChecked(True)
     assert editor.value() == "-1"
     editor.set_value("cpu")
@@ -129,4 +130,72 @@ def test_save_and_load_json(window, tmp_path):
     assert window.config_tab.current_config() == config
     (tmp_path / "bad.json").write_text('{"no_such_option": 1}')
     window.config_tab.load_json(str(tmp_path / "bad.json"))
-    assert "unknown option 'no_such_option'" in window.config_tab.banner.text()
+    assert "unknown option 'no_such_option'" in window.config_tab.status_line.text()
+
+
+def settle():
+    """Let pending layout requests run (no waiting: only events already posted)."""
+    QApplication.sendPostedEvents()
+    QApplication.processEvents()
+
+
+def test_range_errors_show_as_you_type_even_when_another_field_is_bad(window, qtbot):
+    tab = window.config_tab
+    tab.editors["rounds"].set_value("abc")  # a type error elsewhere...
+    field = tab.editors["local_lr"].edit
+    field.selectAll()
+    qtbot.keyClicks(field, "-0.5")  # ...does not hide a range error typed now
+    assert tab.errors["local_lr"] == "--local-lr: invalid value -0.5; must be > 0"
+    assert field.property("invalid") is True
+    assert "invalid int value" in tab.errors["rounds"]
+
+
+def test_error_messages_do_not_move_the_fields(window, qtbot):
+    tab = window.config_tab
+    settle()
+    visible = [e for e in tab.editors.values() if e.isVisible()]
+    before = {e.name: e.mapTo(tab, QPoint(0, 0)) for e in visible}
+    field = tab.editors["local_lr"].edit
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "-1")
+    tab.editors["rounds"].set_value("0")
+    settle()
+    assert {e.name: e.mapTo(tab, QPoint(0, 0)) for e in visible} == before
+    assert tab.errors["local_lr"] in tab.status_line.toolTip()  # the focused field's message
+    assert tab.status_line.isVisible()
+
+
+def test_quadratic_dataset_brings_a_model_and_loss_that_fit(window):
+    from fl_pytorch.core.simulation import build_simulation
+    tab = window.config_tab
+    tab.editors["dataset"].set_value("generated_for_quadratic_minimization")
+    assert (tab.editors["model"].value(), tab.editors["loss"].value()) == ("linear", "mse")
+    assert tab.editors["metric"].value() == "dist_to_solution"
+    assert "model" in tab.status_line.text()  # the change is said, not silent
+    build_simulation(tab.current_config())  # the engine's own fit check accepts it
+    tab.editors["dataset"].set_value("digits")
+    assert (tab.editors["model"].value(), tab.editors["loss"].value()) == \
+        ("small_cnn", "crossentropy")
+    build_simulation(tab.current_config().replace(rounds=1))
+    tab.editors["model"].set_value("mlp")  # the user's own fitting choice stays...
+    tab.editors["dataset"].set_value("mnist")  # ...when the new dataset has the same task
+    assert tab.editors["model"].value() == "mlp"
+
+
+@pytest.mark.parametrize("dataset", ["digits", "generated_for_quadratic_minimization", "libsvm",
+                                     "a1a"])
+def test_companion_choices_fit_the_engine(tmp_path, dataset):
+    from fl_pytorch.core.simulation import build_simulation
+    from gui.fit_rules import FITTING, dataset_task
+    data_path = "data"
+    if dataset in ("libsvm", "a1a"):  # a tiny LIBSVM file (binary labels -1/+1)
+        rows = [f"{1 if i % 2 else -1} 1:{i / 10} 3:{1 - i / 10}" for i in range(40)]
+        path = tmp_path / ("a1a" if dataset == "a1a" else "tiny.svm")
+        for file in (path, tmp_path / "a1a.t"):  # a1a comes with its test split
+            file.write_text("\n".join(rows) + "\n")
+        data_path = str(path if dataset == "libsvm" else tmp_path)
+    config = Config(dataset=dataset, data_path=data_path, offline=True, rounds=1,
+                    **FITTING[dataset_task(dataset)])
+    simulation = build_simulation(config)  # the engine's own check: model and loss fit
+    assert simulation.dataset.task == dataset_task(dataset)

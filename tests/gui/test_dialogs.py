@@ -68,7 +68,7 @@ def test_command_line_dialog_for_the_form_with_copy(window, qtbot):
 def test_command_line_of_an_invalid_form_is_refused(window):
     window.config_tab.editors["rounds"].set_value("-3")
     assert window.show_form_command_line() is None
-    assert window.config_tab.banner.isVisible()
+    assert window.config_tab.status_line.text().startswith("Cannot launch: 1 invalid option")
 
 
 def test_log_window_shows_engine_records_from_other_threads_with_level_filter(window, qtbot):

@@ -6,11 +6,13 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-from PyQt5.QtCore import Qt, QTimer
+from PyQt5.QtCore import QRect, Qt, QTimer
+from PyQt5.QtGui import QColor, QImage, QPainter
+from PyQt5.QtWidgets import QLabel, QStyle, QStyleOptionViewItem
 
 from fl_pytorch import load_result
 from gui.dialogs.command_line import CommandLineDialog
-from gui.tabs.simulation_tab import details_html
+from gui.tabs.simulation_tab import details_html, summary_html
 from gui.widgets.runs_model import COLUMNS
 
 from .conftest import fill_quadratic, wait_ended
@@ -43,8 +45,8 @@ def test_launch_with_f5_finish_plot_and_reproduce_from_the_command_line(window, 
     saved = load_result(record.out_path)
     assert saved["status"] == "finished"
     assert saved["command_line"] == record.command_line()
-    html = details_html(record)
-    assert "finished" in html and "dist_to_solution" in html
+    assert "finished" in summary_html(record) and str(record.out_path) in summary_html(record)
+    assert "dist_to_solution" in details_html(record)
 
     window.tabs.setCurrentWidget(window.analysis_tab)
     page = window.analysis_tab.page()
@@ -124,6 +126,8 @@ def test_several_runs_at_once_failure_message_stop_all_and_remove(window, qtbot)
     wait_ended(qtbot, broken)
     assert broken.status == "failed" and "clients" in broken.error
     assert cell(window, 1, "State") == "failed"
+    assert not broken.out_path.exists()  # it failed before its first round...
+    assert cell(window, 1, "Result file") == "(not written)"  # ...and the row says so
     window.simulation_tab.select(broken)
     assert broken.error in window.simulation_tab.details.toPlainText()
     qtbot.waitUntil(lambda: long_run.rounds_done >= 1, timeout=60_000)
@@ -135,3 +139,67 @@ def test_several_runs_at_once_failure_message_stop_all_and_remove(window, qtbot)
     qtbot.mouseClick(window.simulation_tab.stop_all_button, Qt.LeftButton)
     wait_ended(qtbot, long_run)
     assert long_run.status == "stopped"
+
+
+def shown_details(tab):
+    """Everything the details pane shows (its labels and its text)."""
+    labels = [w.text() for w in tab.findChildren(QLabel) if w.isVisible()]
+    return "\n".join([*labels, tab.details.toPlainText()])
+
+
+def test_details_pane_updates_with_the_row(window, qtbot):
+    fill_quadratic(window, rounds="1000000", eval_every="1000")
+    tab = window.simulation_tab
+    stale = []
+
+    def check(record):  # connected after the tab's own slot: sees what the user sees
+        row = cell(window, 0, "Progress")
+        if record.status not in shown_details(tab) or row.split(",")[0] not in \
+                shown_details(tab):
+            stale.append((record.status, row))
+
+    window.runner.run_updated.connect(check)
+    record = window.launch()
+    qtbot.waitUntil(lambda: record.rounds_done >= 20, timeout=60_000)
+    window.runner.stop(record)
+    wait_ended(qtbot, record)
+    assert stale == []
+
+
+def contrast(a, b):
+    """WCAG contrast ratio of two QColors."""
+    def luminance(c):
+        channels = [v / 255 for v in (c.red(), c.green(), c.blue())]
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_progress_text_is_readable_on_both_sides_of_the_fill(window):
+    from collections import Counter
+
+    from fl_pytorch import Config
+    from gui.state import Session
+    from gui.widgets.runs_model import PROGRESS_COLUMN, ProgressDelegate, RunsModel
+    session = Session()
+    record = session.add(Config(rounds=10), Path("r.bin"))
+    record.add_rows([{"round": r} for r in range(6)])  # 50%, text across the fill boundary
+    model = RunsModel(session)
+    index = model.index(0, PROGRESS_COLUMN)
+    width, height = 260, 28
+    image = QImage(width, height, QImage.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    option = QStyleOptionViewItem()
+    option.rect = QRect(0, 0, width, height)
+    option.palette = window.simulation_tab.table.palette()
+    option.state = QStyle.State_Enabled
+    ProgressDelegate().paint(painter, option, index)
+    painter.end()
+    row = height // 2
+    for columns in (range(60, width // 2 - 4), range(width // 2 + 4, width - 60)):
+        pixels = Counter(image.pixel(x, y) for x in columns for y in range(row - 5, row + 5))
+        background = QColor(pixels.most_common(1)[0][0])
+        best = max(contrast(QColor(p), background) for p in pixels)
+        assert best >= 4.5, (columns, background.name())

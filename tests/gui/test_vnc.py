@@ -13,6 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from gui.vnc import WINDOW_MANAGER
 from gui.xvfb import missing_binaries
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,24 +65,37 @@ class Output:
         raise AssertionError(f"no {pattern!r} within {timeout}s; output:\n{''.join(self.lines)}")
 
 
-def wait_for_window(display, xauth, title, timeout=60):
-    """Wait until the X display shows a top-level window whose title contains ``title``."""
+def window_size(display, xauth, title):
+    """(width, height) of the largest X window whose title contains ``title``, or None."""
     env = {**os.environ, "DISPLAY": display, "XAUTHORITY": xauth}
+    tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True,
+                          text=True).stdout
+    sizes = []  # Qt also makes a 1x1 "group leader" window with the application's name
+    for line in tree.splitlines():
+        match = re.search(r'"([^"]*)".*?\s(\d+)x(\d+)[+-]', line)
+        if match and title in match.group(1):
+            sizes.append((int(match.group(2)), int(match.group(3))))
+    return max(sizes, key=lambda s: s[0] * s[1], default=None)
+
+
+def wait_for_window(display, xauth, title, min_size=(1, 1), timeout=60):
+    """Wait until the X display shows a window titled ``title`` at least ``min_size`` big."""
     deadline = time.monotonic() + timeout
+    size = None
     while time.monotonic() < deadline:
-        tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True,
-                              text=True).stdout
-        if title in tree:
-            return
+        size = window_size(display, xauth, title)
+        if size and size[0] >= min_size[0] and size[1] >= min_size[1]:
+            return size
         time.sleep(0.5)
-    raise AssertionError(f"no {title!r} window on {display}")
+    raise AssertionError(f"no {title!r} window of at least {min_size} on {display} ({size})")
 
 
 def test_vnc_mode_is_local_only_password_protected_and_cleans_up(tmp_path):
     port = free_port()
     env = {**os.environ, "FL_VNC_PASSWORD": ""}
     env.pop("QT_QPA_PLATFORM", None)
-    proc = subprocess.Popen([str(ROOT / "run_gui.sh"), "--vnc", str(port)], cwd=tmp_path,
+    proc = subprocess.Popen([str(ROOT / "run_gui.sh"), "--vnc", str(port), "--geometry",
+                             "1400x900"], cwd=tmp_path,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         output = Output(proc.stdout)
@@ -91,12 +105,14 @@ def test_vnc_mode_is_local_only_password_protected_and_cleans_up(tmp_path):
         children = psutil.Process(proc.pid).children(recursive=True)
         by_name = {c.name(): c for c in children}
         assert {"Xvfb", "x11vnc"} <= set(by_name), by_name
+        if not missing_binaries(WINDOW_MANAGER):  # title bars, moving dialogs, focus
+            assert WINDOW_MANAGER in by_name, by_name
         x11vnc = by_name["x11vnc"].cmdline()
         workdir = Path(x11vnc[x11vnc.index("-passwdfile") + 1].removeprefix("rm:")).parent
         display = x11vnc[x11vnc.index("-display") + 1]
         xauth = x11vnc[x11vnc.index("-auth") + 1]
         assert "-localhost" in x11vnc
-        wait_for_window(display, xauth, "FL_PyTorch")
+        wait_for_window(display, xauth, "FL_PyTorch —", min_size=(1400 - 10, 900 - 60))  # fills
 
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
             version = s.recv(12)

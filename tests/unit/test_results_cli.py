@@ -137,7 +137,7 @@ def test_unsafe_pickle_exit_2_without_side_effect(tmp_path: Path, capsys) -> Non
 
 @pytest.mark.parametrize("extra, expected", [
     (["--x", "epochs"], "valid choices: rounds, bits, time, oracle"),
-    (["--y", "acc"], "'acc' is not a recorded metric; valid choices: round, loss"),
+    (["--y", "acc"], "'acc' is not a recorded metric; valid choices: round, wall_time"),
     (["--legend", "{nope}"], "unknown key 'nope'"),
 ])
 def test_plot_bad_axis_exit_2(tmp_path: Path, result_file: Path, capsys, extra, expected) -> None:

@@ -157,7 +157,7 @@ def test_line_data_equal_metric_arrays(x: str) -> None:
         assert keep.sum() == 4  # rounds 0, 2, 4, 6
         np.testing.assert_array_equal(line.get_xdata(), r["metrics"][X_AXES[x]][keep])
         np.testing.assert_array_equal(line.get_ydata(), r["metrics"]["loss"][keep])
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["fedavg ident", "scaffold ident"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["fedavg", "scaffold"]  # auto
 
 
 def test_group_of_seeds_is_mean_line_with_std_band() -> None:
@@ -194,11 +194,12 @@ def test_draws_into_given_axes_with_log_scale() -> None:
     fig = Figure()
     ax = fig.add_subplot()
     assert plot_runs([make_result()], x="time", y="top1_acc", ax=ax, log_y=True) is fig
-    assert ax.get_yscale() == "log" and ax.get_ylabel() == "top1_acc"
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "top-1 accuracy"
 
 
 @pytest.mark.parametrize("kwargs, expected", [
-    ({"x": "epochs"}, "'epochs'; valid choices: rounds, bits, time, oracle"),
+    ({"x": "epochs"}, "'epochs' is not a recorded metric; valid choices: rounds, bits, time, "
+                      "oracle, round, wall_time"),
     ({"y": "accuracy"}, "'accuracy' is not a recorded metric; valid choices: round, wall_time"),
     ({"legend_format": "{algorithm} {lr}"}, "unknown key 'lr'; valid keys: algorithm,"),
     ({"group_by": "seed_group"}, "unknown config key 'seed_group'"),
