@@ -8,7 +8,6 @@ workers' entries, secret and status probe are re-exported here for the GUI.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,21 +15,15 @@ from typing import Any
 
 from .config import Config
 from .core.callbacks import Callback, CallbackList, RunInfo
-from .core.checkpoint import checkpoint_path
 from .core.engine import Engine
+from .core.run_files import checkpoint_path, default_out_path  # noqa: F401 (API)
 from .core.simulation import build_simulation
 from .distributed.addresses import WorkerAddress, parse_worker_entry  # noqa: F401 (for the GUI)
 from .distributed.auth import load_secret  # noqa: F401 (for the GUI's remote machines dialog)
 from .distributed.probe import WorkerStatus, probe_worker  # noqa: F401 (for the GUI)
+from .errors import ConfigError, is_out_of_memory, one_line
 from .utils.monitor import ResourceLogCallback
-
-
-def default_out_path(config: Config) -> Path:
-    """``--out`` or ``results/<algorithm>_<run-id or time stamp>.bin``."""
-    if config.out:
-        return Path(config.out)
-    stamp = config.run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return Path("results") / f"{config.algorithm}_{stamp}.bin"
+from .validation import preflight
 
 
 class ResultWriter(Callback):
@@ -44,6 +37,17 @@ class ResultWriter(Callback):
         save_result(to_plain(result), self.path)
 
 
+def _build(config: Config) -> Any:
+    """``build_simulation``; running out of memory is an input error (the data or model size)."""
+    try:
+        return build_simulation(config)
+    except (MemoryError, RuntimeError) as e:
+        if not is_out_of_memory(e):
+            raise
+        raise ConfigError(f"--dataset: {config.dataset!r} with --model {config.model!r}: not "
+                          f"enough memory to build the simulation ({one_line(e)[:200]})") from None
+
+
 class RunHandle:
     """A configured run: ``run()`` executes it in the calling thread; ``stop()`` from any."""
 
@@ -52,10 +56,13 @@ class RunHandle:
                  stop_event: threading.Event | None = None):
         self.config = config
         self.out_path = Path(out) if out else default_out_path(config)
-        sim = build_simulation(config)
+        checkpoint = checkpoint_path(config, self.out_path)
+        preflight.before_build(config, self.out_path, checkpoint)
+        sim = _build(config)
         extra = [ResourceLogCallback(config.eval_every)] if config.log_gpu_usage else []
         self.engine = Engine(sim, CallbackList([*callbacks, *extra, ResultWriter(self.out_path)]),
-                             executor, stop_event, checkpoint_path(config, self.out_path))
+                             executor, stop_event, checkpoint)
+        preflight.after_build(sim, self.engine.resume)
         self.result: dict[str, Any] | None = None
 
     def run(self) -> dict[str, Any]:

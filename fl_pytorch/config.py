@@ -10,12 +10,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .validation.limits import limit_error
 
 GROUPS = {
     "server": "Server optimizer",
@@ -403,10 +405,13 @@ class Config:
 
     @classmethod
     def load_json(cls, path: str | Path) -> Config:
+        from .validation.files import read_text
+        text = read_text("--config", path)
         try:
-            data = json.loads(Path(path).read_text())
-        except (OSError, json.JSONDecodeError) as e:
-            raise ConfigError(f"--config: cannot read {str(path)!r}: {e}") from None
+            data = json.loads(text)
+        except (ValueError, RecursionError) as e:
+            raise ConfigError(f"--config: cannot read {str(path)!r}: not JSON "
+                              f"({type(e).__name__}: {str(e)[:200]})") from None
         if not isinstance(data, dict):
             raise ConfigError(f"--config: {str(path)!r} must hold a JSON object of options")
         return cls.from_dict(data)
@@ -454,11 +459,15 @@ def coerce(name: str, value: Any) -> Any:
             return value
         raise ConfigError(f"{flag}: invalid value {value!r}; expected true or false")
     try:
-        if kind is int and isinstance(value, float) and not value.is_integer():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or \
+                kind is int and isinstance(value, float) and not value.is_integer():
             raise ValueError
-        return kind(value)
-    except (TypeError, ValueError):
+        converted = kind(value)
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"{flag}: invalid value {value!r}; expected {kind.__name__}") from None
+    if kind is float and not math.isfinite(converted):
+        raise ConfigError(f"{flag}: invalid value {value!r}; expected a finite number")
+    return converted
 
 
 def check_value(name: str, value: Any) -> str | None:
@@ -470,6 +479,9 @@ def check_value(name: str, value: Any) -> str | None:
         close = difflib.get_close_matches(str(value), choices, n=1)
         hint = f" did you mean {close[0]!r}?" if close else ""
         return f"{flag}: invalid value {value!r};{hint} valid choices: {', '.join(choices)}"
+    msg = limit_error(name, f.default, value)  # type, finite, 64-bit, seeds, threads, NUL
+    if msg:
+        return f"{flag}: invalid value {value!r}; {msg}"
     check = f.metadata["check"]
     msg = check(value) if check else None
     return f"{flag}: invalid value {value!r}; {msg}" if msg else None

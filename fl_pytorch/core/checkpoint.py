@@ -23,15 +23,17 @@ import numpy as np
 import torch
 
 from ..config import OPTIONS, Config, primary_flag
-from ..errors import ConfigError
+from ..errors import ConfigError, one_line
 from ..execution.thread_pool import ThreadPool
 from ..execution.worker import map_tensors
 from ..utils.atomic import atomic_write_bytes
+from .checkpoint_check import check_structure
 from .client_state import ClientStateStore
 from .optim import PlainSGD
+from .run_files import DEFAULT_CHECKPOINT_DIR, checkpoint_path  # noqa: F401 (re-exported)
 
 FORMAT, VERSION = "fl_pytorch-checkpoint", 1
-DEFAULT_DIR = "checkpoints"
+DEFAULT_DIR = DEFAULT_CHECKPOINT_DIR
 #: options that may differ between a checkpoint and the run resuming it: how the run executes
 #: and reports, not what it computes (devices and CPU thread counts may change the last bits)
 RESUMABLE_CHANGES = frozenset({
@@ -40,16 +42,6 @@ RESUMABLE_CHANGES = frozenset({
     "resume_from", "out", "run_id", "loglevel", "logfile", "quiet", "comment", "group_name",
     "log_gpu_usage", "deterministic", "external_devices", "master_addr", "master_port",
     "remote_secret_file", "remote_timeout", "remote_messages"})
-
-
-def checkpoint_path(config: Config, out_path: str | Path) -> Path | None:
-    """``<checkpoint dir>/<result file name>.ckpt``, or None when checkpoints are off.
-
-    Runs on remote workers always have one: it is written when a worker is lost.
-    """
-    if not (config.checkpoint_dir or config.checkpoint_every or config.external_devices):
-        return None
-    return Path(config.checkpoint_dir or DEFAULT_DIR) / f"{Path(out_path).stem}.ckpt"
 
 
 OPTIMIZERS = (torch.optim.Optimizer, PlainSGD)  # what has state_dict/load_state_dict
@@ -142,25 +134,32 @@ def write_checkpoint(data: dict[str, Any], path: str | Path) -> Path:
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
     """Load a checkpoint safely (``weights_only``); anything else is a ConfigError."""
+    from ..validation.files import regular_file_size
+    if regular_file_size("--resume-from", path) == 0:  # not a folder, FIFO or device
+        raise ConfigError(f"--resume-from: {str(path)!r} is empty, not a checkpoint")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except OSError as e:
         raise ConfigError(f"--resume-from: cannot read {str(path)!r}: {e}") from None
     except Exception as e:  # UnpicklingError for forbidden content, RuntimeError for junk
         raise ConfigError(f"--resume-from: {str(path)!r} is not a checkpoint that can be loaded "
-                          f"safely ({type(e).__name__}: {str(e).splitlines()[0]})") from None
+                          f"safely ({type(e).__name__}: {one_line(e)[:300]})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ConfigError(f"--resume-from: {str(path)!r} is not an fl_pytorch checkpoint")
     if data.get("version") != VERSION:
         raise ConfigError(f"--resume-from: {str(path)!r} has checkpoint version "
                           f"{data.get('version')!r}; this version reads {VERSION}")
+    check_structure(data, path)
     return data
 
 
 def checkpoint_config(path: str | Path) -> Config:
     """The options a checkpoint was written with (options this version lacks are dropped)."""
     saved = read_checkpoint(path)["config"]
-    return Config.from_dict({k: v for k, v in saved.items() if k in OPTIONS})
+    try:
+        return Config.from_dict({k: v for k, v in saved.items() if k in OPTIONS})
+    except ConfigError as e:
+        raise ConfigError(f"--resume-from: {str(path)!r} holds invalid options ({e})") from None
 
 
 def load_checkpoint(path: str | Path, config: Config) -> dict[str, Any]:

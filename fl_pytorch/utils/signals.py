@@ -1,0 +1,54 @@
+"""SIGTERM and SIGHUP behave like Ctrl-C (SIGINT), from the first line of the program on.
+
+A cluster scheduler, ``timeout`` or a closed terminal stop a run with SIGTERM or SIGHUP; the
+run must then end as Ctrl-C ends it: the current round finishes, the result file is written
+with status ``interrupted`` and a checkpoint when enabled (``execution/interrupts.py`` defers
+the signal to the next round boundary while a run is going). Before that, during imports and
+set-up, the signal raises ``KeyboardInterrupt`` at once and the command line prints one line.
+A signal that is ignored when the program starts (``nohup`` ignores SIGHUP) stays ignored.
+This module does not import torch, so it can be installed first.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+_received: list[int] = []
+
+
+def signal_name(signum: int) -> str:
+    """``Ctrl-C`` for SIGINT, else the signal's name (``SIGTERM``)."""
+    return "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+
+
+def record(signum: int) -> None:
+    """Remember the last stop signal received (it picks the exit status)."""
+    _received.append(signum)
+
+
+def last_received() -> int | None:
+    """The last stop signal this process received, or None."""
+    return _received[-1] if _received else None
+
+
+def exit_status(signum: int | None) -> int:
+    """128 + the signal number, as shells report a process ended by that signal."""
+    return 128 + (signum or signal.SIGINT)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    record(signum)
+    raise KeyboardInterrupt
+
+
+def install_early() -> None:
+    """In the main thread: every stop signal raises KeyboardInterrupt (unless ignored)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in STOP_SIGNALS:
+        if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
+            signal.signal(signum, _raise_interrupt)
