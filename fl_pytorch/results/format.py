@@ -8,6 +8,7 @@ guaranteed to load without running code. See ``docs/results_format.md``.
 from __future__ import annotations
 
 import pickle
+import reprlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,26 +30,20 @@ ENVIRONMENT_KEYS = ("python", "torch", "numpy", "platform", "hostname", "devices
 _ARRAY_KINDS = "biufc"
 _METRIC_KINDS = "biuf"
 _SCALAR_TYPES = (bool, int, float, str, bytes, type(None))
+MAX_DEPTH = 32  # nesting levels of the plain data of a result
+MAX_NODES = 2_000_000  # values in all (a result of 100 000 clients has well under a million)
 
 
 class ResultError(ValueError):
     """A result file or dict that is not a valid fl_pytorch result (message says what is wrong)."""
 
 
-def _check_plain(value: Any, where: str) -> None:
-    """Raise :class:`ResultError` unless ``value`` is plain data (exact types, no subclasses)."""
+def _check_leaf(value: Any, where: str) -> None:
+    """Raise :class:`ResultError` unless ``value`` is a plain scalar or a plain NumPy array."""
     t = type(value)
+    if t is int and not -(2**64) < value < 2**64:
+        raise ResultError(f"{where}: an integer of {value.bit_length()} bits (at most 64)")
     if t in _SCALAR_TYPES:
-        return
-    if t is list:
-        for i, item in enumerate(value):
-            _check_plain(item, f"{where}[{i}]")
-        return
-    if t is dict:
-        for key, item in value.items():
-            if type(key) is not str:
-                raise ResultError(f"{where}: key {key!r} is a {type(key).__name__}, not a str")
-            _check_plain(item, f"{where}[{key!r}]")
         return
     if t is np.ndarray or isinstance(value, np.generic):
         if value.dtype.kind not in _ARRAY_KINDS or value.dtype.fields is not None:
@@ -57,6 +52,34 @@ def _check_plain(value: Any, where: str) -> None:
         return
     hint = " (call to_plain() first)" if t is tuple or _is_tensor(value) else ""
     raise ResultError(f"{where}: {t.__module__}.{t.__qualname__} is not plain data{hint}")
+
+
+def _check_plain(value: Any, where: str) -> None:
+    """Raise :class:`ResultError` unless ``value`` is plain data (exact types, no subclasses).
+
+    Iterative, at most :data:`MAX_DEPTH` levels deep and :data:`MAX_NODES` values in all
+    (shared values counted each time they appear), so no file can exhaust the stack or loop.
+    """
+    todo: list[tuple[Any, str, int]] = [(value, where, 0)]
+    nodes = 0
+    while todo:
+        item, at, depth = todo.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise ResultError(f"{where}: more than {MAX_NODES} values")
+        if depth > MAX_DEPTH:
+            raise ResultError(f"{where}: nested more than {MAX_DEPTH} levels deep")
+        t = type(item)
+        if t is list:
+            todo.extend((v, f"{at}[{i}]", depth + 1) for i, v in enumerate(item))
+        elif t is dict:
+            for key, v in item.items():
+                if type(key) is not str:
+                    raise ResultError(f"{at}: key {reprlib.repr(key)} is a "
+                                      f"{type(key).__name__}, not a str")
+                todo.append((v, f"{at}[{key[:40]!r}]", depth + 1))
+        else:
+            _check_leaf(item, at)
 
 
 def _is_tensor(value: Any) -> bool:

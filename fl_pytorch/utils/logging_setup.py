@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from ..core.callbacks import Callback, RunInfo
+from ..errors import describe_os_error, file_error
 
 LOGGER = logging.getLogger("fl_pytorch")
 
@@ -13,7 +15,11 @@ def configure_logging(level: str, logfile: str = "") -> None:
     """Log to stderr (and to ``logfile``) at ``level``."""
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if logfile:
-        handlers.append(logging.FileHandler(logfile))
+        try:
+            Path(logfile).parent.mkdir(parents=True, exist_ok=True)
+            handlers.append(logging.FileHandler(logfile))
+        except OSError as e:
+            raise file_error("--logfile", logfile, describe_os_error(e)) from None
     for h in handlers:
         h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     LOGGER.handlers[:] = handlers
