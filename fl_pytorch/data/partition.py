@@ -48,8 +48,8 @@ def parse_partition(spec: str) -> Partition:
         if kind == "dirichlet" and 0 < value <= MAX_ALPHA:
             return Partition(kind, value)
         need = "a whole number of shards per client >= 1" if kind == "shards" \
-            else f"a concentration alpha in (0, {MAX_ALPHA:g}], e.g. dirichlet:0.5 (use " \
-            "iid for an even split)"
+            else f"a concentration alpha > 0 and <= {MAX_ALPHA:g}, e.g. dirichlet:0.5 " \
+            "(iid splits evenly)"
         raise ConfigError(f"{OPTION}: invalid value {spec!r}; {kind} needs {need}")
     raise ConfigError(f"{OPTION}: invalid value {spec!r}; valid: {', '.join(SPECS)}")
 

@@ -55,7 +55,8 @@ def _shakespeare_no_snippets(tmp: Path) -> list[str]:
     write_shakespeare(tmp, {"r0": ["to be or not"]}, {"r1": ["to be"]})
     with h5py.File(tmp / "shakespeare" / "shakespeare_train.h5", "a") as f:
         _replace_dataset(f, "examples/r0/snippets", np.arange(3.0))
-    return ["--dataset", "shakespeare", "--model", "shakespeare_lstm", "--data-path", str(tmp), *TINY]
+    return ["--dataset", "shakespeare", "--model", "shakespeare_lstm", "--data-path", str(tmp),
+            *TINY]
 
 
 def _cifar_batch(edit: Callable[[dict], dict | bytes]) -> Case:
