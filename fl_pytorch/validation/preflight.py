@@ -54,7 +54,8 @@ def clean_stale_temps(config: Config, out_path: Path, checkpoint: Path | None) -
 def check_workers(config: Config) -> None:
     """Every remote worker must accept the shared secret (a wrong one is an input error).
 
-    Workers that cannot be reached or are busy are left to the run, which reports them.
+    Workers that cannot be reached, are busy or are not workers at all are left to the run,
+    which reports them (a failed run).
     """
     if not config.external_devices:
         return
@@ -65,7 +66,7 @@ def check_workers(config: Config) -> None:
     for worker in parse_external_devices(config.external_devices):
         status = probe_worker(worker.host, worker.port, secret,
                               timeout=min(10.0, config.remote_timeout))
-        if status.state == "refused":
+        if status.refused_us:
             raise ConfigError(f"--remote-secret-file: {status.message}")
 
 
