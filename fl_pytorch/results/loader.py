@@ -57,6 +57,8 @@ def loads_result(data: bytes, source: str = "<bytes>") -> dict:
         validate_result(obj)
     except ResultError as e:
         raise ResultError(f"{source}: invalid result file: {e}") from None
+    except RecursionError:  # e.g. the repr of a deeply nested 'version' for the message
+        raise ResultError(f"{source}: invalid result file: nested too deeply") from None
     return obj
 
 

@@ -12,6 +12,7 @@ of costing gigabytes. Used by the result loader and the CIFAR reader.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import pickle
@@ -32,6 +33,8 @@ except ImportError:  # pragma: no cover - numpy 1.x
 MAX_OPCODES = 2_000_000  # a result of 100 000 clients needs well under a million
 _PUTS = ("PUT", "BINPUT", "LONG_BINPUT")
 _GETS = ("GET", "BINGET", "LONG_BINGET")
+_TUPLES = ("EMPTY_TUPLE", "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "FROZENSET")
+MAX_TUPLE_DEPTH = 32
 
 
 class PickleLimitError(ValueError):
@@ -52,17 +55,74 @@ def scan(data: bytes) -> None:
     """Walk the opcodes of ``data`` without building anything.
 
     Raises:
-        PickleLimitError: too many opcodes, or a memo index no honest pickler writes.
+        PickleLimitError: too many opcodes, a memo index no honest pickler writes, or tuples
+            nested too deeply (CPython hashes dict keys recursively in C: a million nested
+            tuples as a key crash the interpreter).
         ValueError: truncated or corrupt opcode stream.
     """
-    count = 0
-    for op, arg, _pos in pickletools.genops(data):
-        count += 1
+    depths = _TupleDepths()
+    for count, (op, arg, _pos) in enumerate(pickletools.genops(data), 1):
         if count > MAX_OPCODES:
             raise PickleLimitError(f"more than {MAX_OPCODES} pickle opcodes")
         if op.name in _PUTS or op.name in _GETS:
             if not isinstance(arg, int) or not 0 <= arg < count:
                 raise PickleLimitError(f"memo index {arg} at opcode {count}")
+        depths.step(op, arg)
+
+
+class _TupleDepths:
+    """How deeply tuples (and frozensets) nest, by simulating the unpickler's stack.
+
+    Tuples are immutable, so a tuple's depth is fixed when it is built: one more than its
+    deepest tuple item. Anything else counts 0 (lists and dicts cannot be hashed, so they end
+    any recursive hash).
+    """
+
+    def __init__(self) -> None:
+        self.stack: list[int] = []
+        self.marks: list[int] = []
+        self.memo: dict[int, int] = {}
+
+    def _pop(self, below_mark: int, count: int) -> list[int]:
+        """Pop ``count`` items; when ``below_mark`` >= 0, up to the last mark instead.
+
+        ``below_mark`` items under the mark go too (e.g. the list of APPENDS).
+        """
+        if below_mark >= 0:
+            start = max(0, (self.marks.pop() if self.marks else 0) - below_mark)
+        else:
+            start = max(0, len(self.stack) - count)
+        popped = self.stack[start:]
+        del self.stack[start:]
+        return popped
+
+    def step(self, op: Any, arg: Any) -> None:
+        name = op.name
+        if name in _PUTS or name == "MEMOIZE":
+            index = arg if name != "MEMOIZE" else len(self.memo)
+            self.memo[index] = self.stack[-1] if self.stack else 0
+            return
+        below_mark, count, pushes = _effect(op)
+        popped = self._pop(below_mark, count) if below_mark >= 0 or count else []
+        if name == "MARK":
+            self.marks.append(len(self.stack))
+        elif name in _GETS:
+            self.stack.append(self.memo.get(arg, 0))
+        elif name in _TUPLES:
+            depth = 1 + max(popped, default=0)
+            if depth > MAX_TUPLE_DEPTH:
+                raise PickleLimitError(f"tuples nested more than {MAX_TUPLE_DEPTH} deep")
+            self.stack.append(depth)
+        elif pushes:
+            self.stack.extend([0] * pushes)
+
+
+@functools.cache
+def _effect(op: Any) -> tuple[int, int, int]:
+    """(items under the mark it pops, or -1 when it pops no mark; items it pops; pushes)."""
+    before = op.stack_before
+    below = before.index(pickletools.markobject) if pickletools.markobject in before else -1
+    return below, len(before), len(op.stack_after)
 
 
 def _elements(shape: Any) -> int:
