@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, shown
 from .validation.limits import limit_error
 
 GROUPS = {
@@ -478,10 +478,10 @@ def check_value(name: str, value: Any) -> str | None:
     if choices is not None and value not in choices:
         close = difflib.get_close_matches(str(value), choices, n=1)
         hint = f" did you mean {close[0]!r}?" if close else ""
-        return f"{flag}: invalid value {value!r};{hint} valid choices: {', '.join(choices)}"
+        return f"{flag}: invalid value {shown(value)};{hint} valid choices: {', '.join(choices)}"
     msg = limit_error(name, f.default, value)  # type, finite, 64-bit, seeds, threads, NUL
     if msg:
-        return f"{flag}: invalid value {value!r}; {msg}"
+        return f"{flag}: invalid value {shown(value)}; {msg}"
     check = f.metadata["check"]
     msg = check(value) if check else None
-    return f"{flag}: invalid value {value!r}; {msg}" if msg else None
+    return f"{flag}: invalid value {shown(value)}; {msg}" if msg else None

@@ -18,7 +18,13 @@ class ConfigError(ValueError):
 
 def invalid(option: str, value: object, valid: str) -> ConfigError:
     """Build the standard 'bad value' error: option, offending value, what is accepted."""
-    return ConfigError(f"{option}: invalid value {value!r}; {valid}")
+    return ConfigError(f"{option}: invalid value {shown(value)}; {valid}")
+
+
+def shown(value: object, limit: int = 120) -> str:
+    """``repr(value)`` for a message, cut to about ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def one_line(text: object) -> str:
@@ -35,7 +41,7 @@ def describe_os_error(e: OSError) -> str:
 
 def file_error(option: str, path: object, problem: str) -> ConfigError:
     """``OPTION: cannot use 'PATH': PROBLEM`` — a file or folder that cannot serve its purpose."""
-    return ConfigError(f"{option}: cannot use {os.fspath(str(path))!r}: {problem}")
+    return ConfigError(f"{option}: cannot use {shown(os.fspath(str(path)))}: {problem}")
 
 
 def is_out_of_memory(e: BaseException) -> bool:
@@ -64,4 +70,4 @@ def user_error(e: BaseException, option: str, value: object, expected: str) -> C
             why = "the disk is full"
     else:
         why = f"{type(e).__name__}: {one_line(e)[:300]}"
-    return ConfigError(f"{option}: invalid value {str(value)!r} ({why}); expected {expected}")
+    return ConfigError(f"{option}: invalid value {shown(str(value))} ({why}); expected {expected}")

@@ -14,6 +14,7 @@ nothing but tensors and plain containers: a crafted file cannot run code.
 from __future__ import annotations
 
 import io
+import re
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..config import OPTIONS, Config, primary_flag
+from ..config import OPTIONS, Config, check_value, primary_flag
 from ..errors import ConfigError, one_line
 from ..execution.thread_pool import ThreadPool
 from ..execution.worker import map_tensors
@@ -143,7 +144,7 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"--resume-from: cannot read {str(path)!r}: {e}") from None
     except Exception as e:  # UnpicklingError for forbidden content, RuntimeError for junk
         raise ConfigError(f"--resume-from: {str(path)!r} is not a checkpoint that can be loaded "
-                          f"safely ({type(e).__name__}: {one_line(e)[:300]})") from None
+                          f"safely ({type(e).__name__}: {_first_sentence(e)})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ConfigError(f"--resume-from: {str(path)!r} is not an fl_pytorch checkpoint")
     if data.get("version") != VERSION:
@@ -153,13 +154,24 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def _first_sentence(e: Exception) -> str:
+    """The first sentence of torch's (long, sometimes colored) error text."""
+    text = "".join(c for c in one_line(re.sub(r"\x1b\[[0-9;]*m", "", str(e))) if c.isprintable())
+    return text.split(". ")[0][:160]
+
+
 def checkpoint_config(path: str | Path) -> Config:
     """The options a checkpoint was written with (options this version lacks are dropped)."""
     saved = read_checkpoint(path)["config"]
     try:
-        return Config.from_dict({k: v for k, v in saved.items() if k in OPTIONS})
+        config = Config.from_dict({k: v for k, v in saved.items() if k in OPTIONS})
+        errors = [e for e in map(check_value, OPTIONS, map(config.__getattribute__, OPTIONS))
+                  if e]
+        if errors:
+            raise ConfigError(errors[0])
     except ConfigError as e:
         raise ConfigError(f"--resume-from: {str(path)!r} holds invalid options ({e})") from None
+    return config
 
 
 def load_checkpoint(path: str | Path, config: Config) -> dict[str, Any]:

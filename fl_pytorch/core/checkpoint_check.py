@@ -70,9 +70,11 @@ def check_fits(data: dict[str, Any], sim: Any) -> None:
     from .engine import CLIENT_TOTALS
     path, parts = sim.config.resume_from, data["parts"]
     _check_parts(parts, data["round"], path)
-    if parts["x"].shape != sim.x0.shape or not parts["x"].is_floating_point():
+    if parts["x"].shape != sim.x0.shape:
         raise _bad(path, f"x has shape {tuple(parts['x'].shape)}; this problem has "
                    f"{sim.x0.numel()} parameters")
+    if not parts["x"].is_floating_point():
+        raise _bad(path, f"x holds {parts['x'].dtype} numbers, not floating-point ones")
     if parts["buffers"].shape != sim.oracle.buffers0.shape:
         raise _bad(path, "its batch-norm statistics do not fit the model")
     for key in CLIENT_TOTALS:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
@@ -60,9 +61,18 @@ def check_output_file(option: str, path: str | Path) -> Path:
     path = Path(path)
     if not path.name or str(path).endswith(os.sep):
         raise file_error(option, path, "a file name is needed, not a folder")
-    if path.is_dir():
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    except (OSError, ValueError) as e:  # a name too long, a NUL byte, a path under a file...
+        if not isinstance(e, NotADirectoryError):
+            raise file_error(option, path, describe_os_error(e) if isinstance(e, OSError)
+                             else str(e)) from None
+        info = None
+    if info is not None and stat.S_ISDIR(info.st_mode):
         raise file_error(option, path, "it is a folder; give a file name")
-    if path.exists() and not path.is_file():
+    if info is not None and not stat.S_ISREG(info.st_mode):
         raise file_error(option, path, "it exists and is not a regular file")
     check_output_folder(option, path.parent, path)
     return path
