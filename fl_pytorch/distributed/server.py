@@ -104,17 +104,19 @@ class WorkerServer:
         Meanwhile the master is told that this worker is alive and waiting, so that its own
         timeout does not end the wait first.
         """
+        if self._run_lock.acquire(blocking=False):
+            return True
         patience = self._patience(request)
         deadline = time.monotonic() + patience
         beat = heartbeat_interval(request["timeout"]) if patience else 0.0
         while True:
             left = deadline - time.monotonic()
-            if self._run_lock.acquire(timeout=max(0.0, min(left, beat))):
-                return True
             if left <= 0:
                 return False
             channel.send({"type": "alive", "round": -1, "done": 0,
                           "stage": "waiting for the current run to end"})
+            if self._run_lock.acquire(timeout=min(left, beat)):
+                return True
 
     def _log_failure(self, peer: str, e: Exception) -> None:
         if self._stopped.is_set():

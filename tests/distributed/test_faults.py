@@ -68,7 +68,8 @@ def test_a_worker_that_cannot_build_the_problem_is_named(workers, remote, tmp_pa
 def test_a_busy_worker_says_so(workers, remote, tmp_path):
     second = {}
     config = quadratic(**remote, rounds=3)
-    hurried = config.replace(remote_timeout=2.0)  # waits 1 s for the worker to become free
+    hurried = config.replace(remote_timeout=4.0)  # waits 2 s for the worker to become free,
+    # told meanwhile by the worker's heartbeats that it is alive (no race with the timeout)
     first = run(config, [At(1, lambda: second.update(run(hurried, out=tmp_path / "b.bin")))],
                 out=tmp_path / "a.bin")
     assert first["status"] == "finished", (first["error"], second.get("error"))
