@@ -18,7 +18,13 @@ from collections.abc import Sequence
 
 from .config import GROUPS, OPTIONS, Config, coerce
 from .errors import ConfigError, is_out_of_memory, one_line
-from .utils.signals import exit_status, install_early, last_received, signal_name
+from .utils.signals import (
+    defer_stop_signals,
+    exit_status,
+    install_early,
+    last_received,
+    signal_name,
+)
 
 EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 
@@ -116,6 +122,7 @@ def _print_summary(result: dict, path: str, metric: str) -> None:
 def run_simulation(argv: Sequence[str]) -> int:
     """Entry point of a simulation run; returns the exit status."""
     config, args = parse_config(argv)  # output locations are checked before torch loads
+    defer_stop_signals()  # validated: a signal from now on ends the run at its first round
     from . import api
     from .utils.logging_setup import LogCallback, configure_logging
     from .utils.progress import ProgressBar

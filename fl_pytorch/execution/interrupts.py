@@ -6,8 +6,9 @@ describe. So the first stop signal (``utils/signals.py``: SIGINT, SIGTERM or SIG
 scheduler, ``timeout`` or a closed terminal send) is only recorded, and raised at the next
 round boundary; the run then ends as "interrupted" with a consistent state to checkpoint. A
 second one raises at once (``forced``: the state may be half-updated, so no checkpoint is
-written from it). Signal handlers belong to the main thread; elsewhere (e.g. a GUI worker,
-which uses stop requests) the guard does nothing. Ignored signals stay ignored.
+written from it). A signal that came while the run was being set up is pending from the
+start. Signal handlers belong to the main thread; elsewhere (e.g. a GUI worker, which uses
+stop requests) the guard does nothing. Ignored signals stay ignored.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import signal
 import threading
 from typing import Any
 
-from ..utils.signals import STOP_SIGNALS, record, signal_name
+from ..utils.signals import STOP_SIGNALS, record, signal_name, take_pending
 
 LOGGER = logging.getLogger("fl_pytorch")
 
@@ -40,6 +41,8 @@ class InterruptGuard:
         for signum in STOP_SIGNALS:
             if signal.getsignal(signum) is not signal.SIG_IGN:
                 self._previous[signum] = signal.signal(signum, self._handle)
+        if take_pending() is not None:  # a signal came while the run was being set up
+            self._pending = True
 
     def _handle(self, signum: int, frame: Any) -> None:
         record(signum)

@@ -3,21 +3,27 @@
 A cluster scheduler, ``timeout`` or a closed terminal stop a run with SIGTERM or SIGHUP; the
 run must then end as Ctrl-C ends it: the current round finishes, the result file is written
 with status ``interrupted`` and a checkpoint when enabled (``execution/interrupts.py`` defers
-the signal to the next round boundary while a run is going). Before that, during imports and
-set-up, the signal raises ``KeyboardInterrupt`` at once and the command line prints one line.
-A signal that is ignored when the program starts (``nohup`` ignores SIGHUP) stays ignored.
-This module does not import torch, so it can be installed first.
+the signal to the next round boundary while a run is going). Before the configuration is
+validated (imports, parsing) the signal raises ``KeyboardInterrupt`` at once and the command
+line prints one line. Once it is validated (:func:`defer_stop_signals`), the run is as good as
+started: the first signal is kept pending while the data load and the model is built, and the
+run ends at its first round boundary, with a result file. A signal that is ignored when the
+program starts (``nohup`` ignores SIGHUP) stays ignored. This module does not import torch, so
+it can be installed first.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from typing import Any
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                      if hasattr(signal, name))
+LOGGER = logging.getLogger("fl_pytorch")
 _received: list[int] = []
+_state: dict[str, Any] = {"defer": False, "pending": None}
 
 
 def signal_name(signum: int) -> str:
@@ -42,11 +48,29 @@ def exit_status(signum: int | None) -> int:
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     record(signum)
+    if _state["defer"] and _state["pending"] is None:
+        _state["pending"] = signum
+        name = signal_name(signum)
+        LOGGER.warning("%s: stopping at the first round boundary (%s again to stop at once)",
+                       name, "press Ctrl-C" if signum == signal.SIGINT else f"send {name}")
+        return
     raise KeyboardInterrupt
+
+
+def defer_stop_signals() -> None:
+    """From now on keep the first stop signal pending for the run (:func:`take_pending`)."""
+    _state["defer"] = True
+
+
+def take_pending() -> int | None:
+    """The stop signal kept pending since :func:`defer_stop_signals` (then forgotten), or None."""
+    signum, _state["pending"] = _state["pending"], None
+    return signum
 
 
 def install_early() -> None:
     """In the main thread: every stop signal raises KeyboardInterrupt (unless ignored)."""
+    _state.update(defer=False, pending=None)
     if threading.current_thread() is not threading.main_thread():
         return
     for signum in STOP_SIGNALS:

@@ -82,8 +82,8 @@ def test_an_ignored_sighup_stays_ignored(tmp_path):
 SIGNAL_DURING_IMPORT = """
 import os, signal, sys
 sent = []
-def hook(event, args):  # the signal arrives while torch is being imported
-    if event == "import" and args[0] == "torch" and not sent:
+def hook(event, args):  # the signal arrives while {module} is being imported
+    if event == "import" and args[0] == "{module}" and not sent:
         sent.append(1)
         os.kill(os.getpid(), signal.{name})
 sys.addaudithook(hook)
@@ -92,14 +92,27 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+def _signal_during_import(tmp_path, module, name):
+    out = tmp_path / "r.bin"
+    code = SIGNAL_DURING_IMPORT.format(module=module, name=name)
+    proc = subprocess.run([sys.executable, "-c", code, *QUAD, "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=WATCHDOG_S)
+    assert proc.returncode == 128 + getattr(signal, name), proc.stderr
+    return proc.stderr, out
+
+
 @pytest.mark.parametrize("name, line", [
     ("SIGINT", "interrupted (Ctrl-C) before a run started; nothing was computed"),
     ("SIGTERM", "interrupted (SIGTERM) before a run started; nothing was computed")])
-def test_a_signal_during_the_imports_prints_one_line(tmp_path, name, line):
-    out = tmp_path / "r.bin"
-    proc = subprocess.run([sys.executable, "-c", SIGNAL_DURING_IMPORT.format(name=name), *QUAD,
-                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=WATCHDOG_S)
-    assert proc.returncode == 128 + getattr(signal, name)
-    assert proc.stderr == line + "\n"
+def test_a_signal_while_torch_is_imported_prints_one_line(tmp_path, name, line):
+    err, out = _signal_during_import(tmp_path, "torch", name)
+    assert err == line + "\n"
     assert not out.exists()
+
+
+def test_a_signal_once_the_options_are_valid_ends_the_run_at_its_first_round(tmp_path):
+    """As ``timeout -s TERM 5 ./run.sh ...`` on a slow machine: the run is being set up."""
+    err, out = _signal_during_import(tmp_path, "fl_pytorch.api", "SIGTERM")
+    assert "SIGTERM: stopping at the first round boundary" in err
+    saved = load_result(out)
+    assert saved["status"] == "interrupted" and saved["metrics"]["round"].tolist() == [0]
