@@ -111,7 +111,7 @@ def _describe_algorithm(name: str) -> str:
 
 
 def _print_summary(result: dict, path: str, metric: str) -> None:
-    rounds = len(result["metrics"]["round"]) - 1
+    rounds = max(0, len(result["metrics"]["round"]) - 1)  # no row 0 when it failed at start
     if metric not in result["metrics"]:  # e.g. top1_acc (the default) of a regression run
         metric = "loss"
     values = [v for v in result["metrics"].get(metric, []) if not math.isnan(v)]

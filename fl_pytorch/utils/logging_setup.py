@@ -44,5 +44,5 @@ class LogCallback(Callback):
     def on_run_end(self, info: RunInfo, result: dict) -> None:
         level = logging.ERROR if result["status"] == "failed" else logging.INFO
         LOGGER.log(level, "end: %s after %d rounds%s", result["status"],
-                   len(result["metrics"]["round"]) - 1,
+                   max(0, len(result["metrics"]["round"]) - 1),  # no row 0: failed at start
                    f" ({result['error']})" if result["error"] else "")
