@@ -21,9 +21,9 @@ from .errors import ConfigError, is_out_of_memory, one_line
 from .utils.signals import (
     defer_stop_signals,
     exit_status,
-    install_early,
     last_received,
     signal_name,
+    stop_signals_as_interrupts,
 )
 
 EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
@@ -152,7 +152,12 @@ def run_simulation(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m fl_pytorch``: dispatch to the results tools or run a simulation."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    install_early()  # SIGTERM and SIGHUP act like Ctrl-C from here on
+    with stop_signals_as_interrupts():  # SIGTERM and SIGHUP act like Ctrl-C
+        return _dispatch(argv)
+
+
+def _dispatch(argv: list[str]) -> int:
+    """Run the command of ``argv``; every user error becomes one line and its exit status."""
     try:
         if argv and argv[0] == "worker" or any(
                 a.split("=")[0] == "--worker-listen-mode" for a in argv):

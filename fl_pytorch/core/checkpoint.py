@@ -165,8 +165,7 @@ def checkpoint_config(path: str | Path) -> Config:
     saved = read_checkpoint(path)["config"]
     try:
         config = Config.from_dict({k: v for k, v in saved.items() if k in OPTIONS})
-        errors = [e for e in map(check_value, OPTIONS, map(config.__getattribute__, OPTIONS))
-                  if e]
+        errors = [msg for name in OPTIONS if (msg := check_value(name, getattr(config, name)))]
         if errors:
             raise ConfigError(errors[0])
     except ConfigError as e:

@@ -14,9 +14,11 @@ it can be installed first.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
@@ -68,11 +70,22 @@ def take_pending() -> int | None:
     return signum
 
 
-def install_early() -> None:
-    """In the main thread: every stop signal raises KeyboardInterrupt (unless ignored)."""
+@contextlib.contextmanager
+def stop_signals_as_interrupts() -> Iterator[None]:
+    """In the main thread: every stop signal raises KeyboardInterrupt (unless ignored).
+
+    Until the block ends: the previous handlers are then put back.
+    """
     _state.update(defer=False, pending=None)
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for signum in STOP_SIGNALS:
-        if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
-            signal.signal(signum, _raise_interrupt)
+    _received.clear()
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in STOP_SIGNALS:
+            if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
+                previous[signum] = signal.signal(signum, _raise_interrupt)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _state.update(defer=False, pending=None)
