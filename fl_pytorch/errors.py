@@ -40,8 +40,13 @@ def describe_os_error(e: OSError) -> str:
 
 
 def file_error(option: str, path: object, problem: str) -> ConfigError:
-    """``OPTION: cannot use 'PATH': PROBLEM`` — a file or folder that cannot serve its purpose."""
-    return ConfigError(f"{option}: cannot use {shown(os.fspath(str(path)))}: {problem}")
+    """``OPTION: cannot use 'PATH': PROBLEM`` — a file or folder that cannot serve its purpose.
+
+    The error's ``reason`` attribute is ``problem`` (for callers that word it their way).
+    """
+    error = ConfigError(f"{option}: cannot use {shown(os.fspath(str(path)))}: {problem}")
+    error.reason = problem
+    return error
 
 
 def is_out_of_memory(e: BaseException) -> bool:

@@ -43,7 +43,11 @@ def load_secret(path: str, option: str) -> bytes:
         ConfigError: no secret, an unreadable file, or a secret shorter than 16 characters.
     """
     if path:
-        text = read_text(option, path, MAX_SECRET_FILE).splitlines()
+        try:
+            text = read_text(option, path, MAX_SECRET_FILE).splitlines()
+        except ConfigError as e:
+            raise ConfigError(f"{option}: invalid value {path!r}; cannot read it "
+                              f"({getattr(e, 'reason', e)})") from None
         value, source = (text[0].strip() if text else ""), repr(path)
     else:
         value, source = os.environ.get(SECRET_ENV, "").strip(), f"${SECRET_ENV}"
