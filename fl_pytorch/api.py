@@ -16,7 +16,7 @@ from typing import Any
 from .config import Config
 from .core.callbacks import Callback, CallbackList, RunInfo
 from .core.engine import Engine
-from .core.run_files import checkpoint_path, default_out_path  # noqa: F401 (API)
+from .core.run_files import checkpoint_path, default_out_path
 from .core.simulation import build_simulation
 from .distributed.addresses import WorkerAddress, parse_worker_entry  # noqa: F401 (for the GUI)
 from .distributed.auth import load_secret  # noqa: F401 (for the GUI's remote machines dialog)
