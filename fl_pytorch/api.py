@@ -8,7 +8,6 @@ workers' entries, secret and status probe are re-exported here for the GUI.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,26 +15,20 @@ from typing import Any
 
 from .config import Config
 from .core.callbacks import Callback, CallbackList, RunInfo
-from .core.checkpoint import checkpoint_path
 from .core.engine import Engine
 from .core.evaluate_only import evaluate_checkpoint
+from .core.run_files import checkpoint_path, default_out_path
 from .core.simulation import build_simulation
 from .core.system_options import SystemOptions, compat_notes
 from .distributed.addresses import WorkerAddress, parse_worker_entry  # noqa: F401 (for the GUI)
 from .distributed.auth import load_secret  # noqa: F401 (for the GUI's remote machines dialog)
 from .distributed.probe import WorkerStatus, probe_worker  # noqa: F401 (for the GUI)
+from .errors import ConfigError, is_out_of_memory, one_line
 from .utils.devices import parse_devices
 from .utils.logging_setup import LOGGER
 from .utils.monitor import ResourceLogCallback
 from .utils.wandb_tracking import wandb_logger
-
-
-def default_out_path(config: Config) -> Path:
-    """``--out`` or ``results/<algorithm>_<run-id or time stamp>.bin``."""
-    if config.out:
-        return Path(config.out)
-    stamp = config.run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return Path("results") / f"{config.algorithm}_{stamp}.bin"
+from .validation import preflight
 
 
 class ResultWriter(Callback):
@@ -49,6 +42,17 @@ class ResultWriter(Callback):
         save_result(to_plain(result), self.path)
 
 
+def _build(config: Config) -> Any:
+    """``build_simulation``; running out of memory is an input error (the data or model size)."""
+    try:
+        return build_simulation(config)
+    except (MemoryError, RuntimeError) as e:
+        if not is_out_of_memory(e):
+            raise
+        raise ConfigError(f"--dataset: {config.dataset!r} with --model {config.model!r}: not "
+                          f"enough memory to build the simulation ({one_line(e)[:200]})") from None
+
+
 class RunHandle:
     """A configured run: ``run()`` executes it in the calling thread; ``stop()`` from any.
 
@@ -60,7 +64,9 @@ class RunHandle:
                  stop_event: threading.Event | None = None):
         self.config = config
         self.out_path = Path(out) if out else default_out_path(config)
-        sim = build_simulation(config)
+        checkpoint = checkpoint_path(config, self.out_path)
+        preflight.before_build(config, self.out_path, checkpoint)
+        sim = _build(config)
         devices = parse_devices(config.gpu)
         tracker, tracker_note = wandb_logger(config)
         for note in [*compat_notes(config, devices), *filter(None, [tracker_note])]:
@@ -71,7 +77,8 @@ class RunHandle:
                                        ResultWriter(self.out_path), SystemOptions(config, devices)])
         self.sim = sim
         self.engine = None if config.evaluate else Engine(
-            sim, self.callbacks, executor, stop_event, checkpoint_path(config, self.out_path))
+            sim, self.callbacks, executor, stop_event, checkpoint)
+        preflight.after_build(sim, self.engine.resume if self.engine else None)
         self.result: dict[str, Any] | None = None
 
     def run(self) -> dict[str, Any]:

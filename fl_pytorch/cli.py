@@ -13,11 +13,19 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import signal
 import sys
 from collections.abc import Sequence
 
 from .config import GROUPS, OPTIONS, Config, coerce
-from .errors import ConfigError
+from .errors import ConfigError, is_out_of_memory, one_line
+from .utils.signals import (
+    defer_stop_signals,
+    exit_status,
+    last_received,
+    signal_name,
+    stop_signals_as_interrupts,
+)
 
 EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 
@@ -29,7 +37,10 @@ class _Parser(argparse.ArgumentParser):
 
 def _typed(name: str):
     def convert(text: str):
-        return coerce(name, text)
+        try:
+            return coerce(name, text)
+        except ConfigError as e:  # argparse would replace the reason by "invalid float value"
+            raise argparse.ArgumentTypeError(str(e).split(": ", 1)[-1]) from None
     convert.__name__ = type(OPTIONS[name].default).__name__
     return convert
 
@@ -81,6 +92,9 @@ def parse_config(argv: Sequence[str]) -> tuple[Config, argparse.Namespace]:
         base = Config()
     overrides = {n: getattr(args, n) for n in OPTIONS if hasattr(args, n)}
     config = dataclasses.replace(base, **overrides)
+    if not (args.help_algorithm or args.show_command_line):
+        from .validation.preflight import check_command_line_outputs
+        check_command_line_outputs(config, args.save_config)  # before torch is imported
     if not args.help_algorithm:
         config.validate()
     return config, args
@@ -99,7 +113,7 @@ def _describe_algorithm(name: str) -> str:
 
 def _print_summary(result: dict, path: str, metric: str) -> None:
     """One line: status, rounds and the last value of the headline metric (if computed)."""
-    rounds = len(result["metrics"]["round"]) - 1
+    rounds = max(0, len(result["metrics"]["round"]) - 1)  # no row 0 when it failed at start
     if metric not in result["metrics"]:  # e.g. top1_acc (the default) of a regression run
         metric = "dist_to_solution" if "dist_to_solution" in result["metrics"] else "loss"
     values = [v for v in result["metrics"].get(metric, []) if not math.isnan(v)]
@@ -113,12 +127,13 @@ def _print_summary(result: dict, path: str, metric: str) -> None:
 
 def run_simulation(argv: Sequence[str]) -> int:
     """Entry point of a simulation run; returns the exit status."""
-    from . import api
     from .cli_substitution import substitute
+    config, args = parse_config(substitute(argv))  # output locations: checked before torch loads
+    defer_stop_signals()  # validated: a signal from now on ends the run at its first round
+    from . import api
     from .core.metrics import headline_metric
     from .utils.logging_setup import LogCallback, configure_logging
     from .utils.progress import ProgressBar
-    config, args = parse_config(substitute(argv))
     if args.help_algorithm:
         print(_describe_algorithm(args.help_algorithm))
         return 0
@@ -141,12 +156,18 @@ def run_simulation(argv: Sequence[str]) -> int:
     if result["status"] == "failed":
         print(f"error: {result['error']}", file=sys.stderr)
         return EXIT_FAILED
-    return EXIT_INTERRUPTED if result["status"] == "interrupted" else 0
+    return exit_status(last_received()) if result["status"] == "interrupted" else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m fl_pytorch``: dispatch to the results tools or run a simulation."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    with stop_signals_as_interrupts():  # SIGTERM and SIGHUP act like Ctrl-C
+        return _dispatch(argv)
+
+
+def _dispatch(argv: list[str]) -> int:
+    """Run the command of ``argv``; every user error becomes one line and its exit status."""
     try:
         if argv and argv[0] == "worker" or any(
                 a.split("=")[0] == "--worker-listen-mode" for a in argv):
@@ -159,8 +180,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_results_command(parser.parse_args(argv))
         return run_simulation(argv)
     except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {one_line(e)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # before a run started (imports, data loading) or a tool
+        signum = last_received()
+        print(f"interrupted ({signal_name(signum or signal.SIGINT)}) before a run started; "
+              "nothing was computed", file=sys.stderr)
+        return exit_status(signum)
+    except (OSError, MemoryError) as e:  # e.g. a disk that filled up after the checks
+        print(f"error: {'not enough memory' if is_out_of_memory(e) else one_line(e)}",
+              file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -10,13 +10,15 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config_checks import cross_errors
 from .config_fields import GROUPS, LR_SCHEDULES, OPTIMISERS, Options
-from .errors import ConfigError
+from .errors import ConfigError, shown
+from .validation.limits import limit_error
 
 __all__ = ["GROUPS", "LR_SCHEDULES", "OPTIMISERS", "OPTIONS", "Config", "check_value",
            "canonical", "choices_of", "coerce", "primary_flag"]
@@ -68,10 +70,13 @@ class Config(Options):
 
     @classmethod
     def load_json(cls, path: str | Path) -> Config:
+        from .validation.files import read_text
+        text = read_text("--config", path)
         try:
-            data = json.loads(Path(path).read_text())
-        except (OSError, json.JSONDecodeError) as e:
-            raise ConfigError(f"--config: cannot read {str(path)!r}: {e}") from None
+            data = json.loads(text)
+        except (ValueError, RecursionError) as e:
+            raise ConfigError(f"--config: cannot read {str(path)!r}: not JSON "
+                              f"({type(e).__name__}: {str(e)[:200]})") from None
         if not isinstance(data, dict):
             raise ConfigError(f"--config: {str(path)!r} must hold a JSON object of options")
         return cls.from_dict(data)
@@ -119,12 +124,15 @@ def coerce(name: str, value: Any) -> Any:
             return value
         raise ConfigError(f"{flag}: invalid value {value!r}; expected true or false")
     try:
-        if kind is int and isinstance(value, float) and not value.is_integer():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or \
+                kind is int and isinstance(value, float) and not value.is_integer():
             raise ValueError
-        value = kind(value)
-    except (TypeError, ValueError):
+        converted = kind(value)
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"{flag}: invalid value {value!r}; expected {kind.__name__}") from None
-    return canonical(name, value) if kind is str else value
+    if kind is float and not math.isfinite(converted):
+        raise ConfigError(f"{flag}: invalid value {value!r}; expected a finite number")
+    return canonical(name, converted) if kind is str else converted
 
 
 def canonical(name: str, value: str) -> str:
@@ -150,7 +158,10 @@ def check_value(name: str, value: Any) -> str | None:
     if choices is not None and value not in choices:
         close = difflib.get_close_matches(str(value), choices, n=1)
         hint = f" did you mean {close[0]!r}?" if close else ""
-        return f"{flag}: invalid value {value!r};{hint} valid choices: {', '.join(choices)}"
+        return f"{flag}: invalid value {shown(value)};{hint} valid choices: {', '.join(choices)}"
+    msg = limit_error(name, f.default, value)  # type, finite, 64-bit, seeds, threads, NUL
+    if msg:
+        return f"{flag}: invalid value {shown(value)}; {msg}"
     check = f.metadata["check"]
     msg = check(value) if check else None
-    return f"{flag}: invalid value {value!r}; {msg}" if msg else None
+    return f"{flag}: invalid value {shown(value)}; {msg}" if msg else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,8 +45,9 @@ def _positive_float(v: str) -> float:
 
 def _count_or_percent(v: str) -> str:
     body = v[:-1] if v.endswith("%") else v
-    if float(body) <= 0 or (v.endswith("%") and float(body) > 100) or \
-            (not v.endswith("%") and not float(body).is_integer()):
+    number = float(body)
+    if not math.isfinite(number) or number <= 0 or (v.endswith("%") and number > 100) or \
+            (not v.endswith("%") and not number.is_integer()):
         raise ValueError("expected a positive integer or a percentage in (0%, 100%]")
     return v
 
@@ -112,6 +114,13 @@ def option_spec(algorithm: Any) -> dict[str, AlgoOption]:
     return {**COMMON_OPTIONS, **theory, **algorithm.options}
 
 
+def _finite(value: Any) -> Any:
+    """``value``, unless it is a float that is not finite (inf, nan: always nonsense here)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("expected a finite number")
+    return value
+
+
 def parse_algorithm_options(algorithm: Any, text: str) -> dict[str, Any]:
     """Parse ``text`` for ``algorithm`` (which has an ``options`` dict) into a dict of values."""
     spec = option_spec(algorithm)
@@ -126,8 +135,8 @@ def parse_algorithm_options(algorithm: Any, text: str) -> dict[str, Any]:
                 f"--algorithm-options: unknown key {key!r} for algorithm {algorithm.name!r}; "
                 f"valid keys: {', '.join(spec)}")
         try:
-            values[key] = spec[key].parse(raw.strip())
-        except ValueError as e:
+            values[key] = _finite(spec[key].parse(raw.strip()))
+        except (ValueError, OverflowError) as e:
             raise AlgorithmOptionsError(
                 f"--algorithm-options: invalid value {raw!r} for key {key!r}; {e}") from None
     return values

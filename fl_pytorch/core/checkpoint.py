@@ -14,6 +14,7 @@ nothing but tensors and plain containers: a crafted file cannot run code.
 from __future__ import annotations
 
 import io
+import re
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -22,16 +23,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..config import OPTIONS, Config, primary_flag
-from ..errors import ConfigError
+from ..config import OPTIONS, Config, check_value, primary_flag
+from ..errors import ConfigError, one_line
 from ..execution.thread_pool import ThreadPool
 from ..execution.worker import map_tensors
 from ..utils.atomic import atomic_write_bytes
+from .checkpoint_check import check_structure
 from .client_state import ClientStateStore
 from .optim import PlainSGD
+from .run_files import DEFAULT_CHECKPOINT_DIR, checkpoint_path  # noqa: F401 (re-exported)
 
 FORMAT, VERSION = "fl_pytorch-checkpoint", 1
-DEFAULT_DIR = "checkpoints"
+DEFAULT_DIR = DEFAULT_CHECKPOINT_DIR
 #: options that may differ between a checkpoint and the run resuming it: how the run executes
 #: and reports, not what it computes (devices and CPU thread counts may change the last bits)
 RESUMABLE_CHANGES = frozenset({
@@ -43,16 +46,6 @@ RESUMABLE_CHANGES = frozenset({
     "hostname", "wandb_key", "wandb_project_name", "num_workers_train", "num_workers_test",
     "do_not_save_eval_checkpoints", "store_client_state_in_cpu", "per_round_clean_torch_cache",
     "allow_use_nv_tensorcores", "load_best", "evaluate"})
-
-
-def checkpoint_path(config: Config, out_path: str | Path) -> Path | None:
-    """``<checkpoint dir>/<result file name>.ckpt``, or None when checkpoints are off.
-
-    Runs on remote workers always have one: it is written when a worker is lost.
-    """
-    if not (config.checkpoint_dir or config.checkpoint_every or config.external_devices):
-        return None
-    return Path(config.checkpoint_dir or DEFAULT_DIR) / f"{Path(out_path).stem}.ckpt"
 
 
 OPTIMIZERS = (torch.optim.Optimizer, PlainSGD)  # what has state_dict/load_state_dict
@@ -145,25 +138,42 @@ def write_checkpoint(data: dict[str, Any], path: str | Path) -> Path:
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
     """Load a checkpoint safely (``weights_only``); anything else is a ConfigError."""
+    from ..validation.files import regular_file_size
+    if regular_file_size("--resume-from", path) == 0:  # not a folder, FIFO or device
+        raise ConfigError(f"--resume-from: {str(path)!r} is empty, not a checkpoint")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except OSError as e:
         raise ConfigError(f"--resume-from: cannot read {str(path)!r}: {e}") from None
     except Exception as e:  # UnpicklingError for forbidden content, RuntimeError for junk
         raise ConfigError(f"--resume-from: {str(path)!r} is not a checkpoint that can be loaded "
-                          f"safely ({type(e).__name__}: {str(e).splitlines()[0]})") from None
+                          f"safely ({type(e).__name__}: {_first_sentence(e)})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ConfigError(f"--resume-from: {str(path)!r} is not an fl_pytorch checkpoint")
     if data.get("version") != VERSION:
         raise ConfigError(f"--resume-from: {str(path)!r} has checkpoint version "
                           f"{data.get('version')!r}; this version reads {VERSION}")
+    check_structure(data, path)
     return data
+
+
+def _first_sentence(e: Exception) -> str:
+    """The first sentence of torch's (long, sometimes colored) error text."""
+    text = "".join(c for c in one_line(re.sub(r"\x1b\[[0-9;]*m", "", str(e))) if c.isprintable())
+    return text.split(". ")[0][:160]
 
 
 def checkpoint_config(path: str | Path) -> Config:
     """The options a checkpoint was written with (options this version lacks are dropped)."""
     saved = read_checkpoint(path)["config"]
-    return Config.from_dict({k: v for k, v in saved.items() if k in OPTIONS})
+    try:
+        config = Config.from_dict({k: v for k, v in saved.items() if k in OPTIONS})
+        errors = [msg for name in OPTIONS if (msg := check_value(name, getattr(config, name)))]
+        if errors:
+            raise ConfigError(errors[0])
+    except ConfigError as e:
+        raise ConfigError(f"--resume-from: {str(path)!r} holds invalid options ({e})") from None
+    return config
 
 
 def load_checkpoint(path: str | Path, config: Config) -> dict[str, Any]:

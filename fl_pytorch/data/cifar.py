@@ -3,7 +3,8 @@
 ``<data-path>/cifar-10-batches-py/{data_batch_1..5, test_batch, batches.meta}`` and
 ``<data-path>/cifar-100-python/{train, test, meta}``: pickled dicts with ``data`` (N x 3072
 uint8, channel-major rows) and ``labels`` (``fine_labels`` for CIFAR-100). They are read with a
-restricted unpickler that only rebuilds NumPy arrays, so a planted file cannot run code. Images
+restricted, bounded unpickler that only rebuilds NumPy arrays, so a planted file cannot run code,
+and their keys, shapes and labels are checked. Images
 become float32 (N, 3, 32, 32), normalized per channel with the original tool's constants.
 
 Names: ``cifar10``/``cifar100`` (the original tool's centralized runs: 1 client unless
@@ -13,7 +14,7 @@ class: each client holds one class).
 
 from __future__ import annotations
 
-import pickle
+import codecs
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,32 +23,64 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
+from ..utils.safe_pickle import (
+    CORRUPT_PICKLE_ERRORS,
+    PickleLimitError,
+    UnsafePickleError,
+    load_plain,
+)
 from .centralized import federate
 from .download import ensure, extract, fetch
 from .federated import FederatedDataset
 from .registry import register_dataset
 
 MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)
-_ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
-            ("numpy._core.multiarray", "_reconstruct"), ("_codecs", "encode")}
-
-
-class _ArraysOnly(pickle.Unpickler):
-    """Unpickler that can rebuild NumPy arrays and plain containers, nothing else."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _ALLOWED:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a CIFAR file")
-        return super().find_class(module, name)
+MAX_BATCH_BYTES = 1024**3  # CIFAR-100's train file, the largest, has 155 MB
+#: besides NumPy's array helpers, what torchvision's files reference (bytes of Python 2 pickles)
+_CODECS = {("_codecs", "encode"): lambda: codecs.encode}
 
 
 def read_batch(path: Path) -> dict[str, Any]:
-    """One CIFAR python batch file as a dict (str keys, like torchvision's latin1 loading)."""
+    """One CIFAR python batch file as a dict (str keys, like torchvision's latin1 loading).
+
+    Read with the restricted, bounded unpickler (``utils/safe_pickle.py``): arrays and plain
+    containers only, so a planted file can neither run code nor claim gigabytes.
+    """
+    from ..validation.files import read_bytes
+    data = read_bytes("--data-path", path, MAX_BATCH_BYTES)
     try:
-        with open(path, "rb") as f:
-            return _ArraysOnly(f, encoding="latin1").load()
-    except (pickle.UnpicklingError, EOFError, ValueError) as e:
-        raise ConfigError(f"--data-path: {path} is not a CIFAR batch file: {e}") from None
+        batch = load_plain(data, _CODECS, encoding="latin1")
+    except (UnsafePickleError, PickleLimitError, *CORRUPT_PICKLE_ERRORS) as e:
+        raise ConfigError(f"--data-path: {path} is not a CIFAR batch file: "
+                          f"{type(e).__name__}: {str(e)[:200]}") from None
+    if not isinstance(batch, dict):
+        raise ConfigError(f"--data-path: {path} is not a CIFAR batch file (not a dict)")
+    return batch
+
+
+def batch_arrays(batch: dict[str, Any], label_key: str, classes: int, path: Path
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The ``data`` rows (N x 3072 uint8) and labels (N, in 0..classes-1) of a batch, checked."""
+    rows, labels = batch.get("data"), batch.get(label_key)
+    if not isinstance(rows, np.ndarray) or rows.dtype != np.uint8 or rows.ndim != 2 \
+            or rows.shape[1] != 3 * 32 * 32:
+        raise ConfigError(f"--data-path: {path}: 'data' must be an N x 3072 uint8 array (CIFAR "
+                          f"images); found {_describe(rows)}")
+    try:
+        labels = np.asarray(labels, dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        labels = None
+    if labels is None or labels.shape != (len(rows),) or \
+            (len(labels) and not 0 <= labels.min() <= labels.max() < classes):
+        raise ConfigError(f"--data-path: {path}: {label_key!r} must hold {len(rows)} labels in "
+                          f"0..{classes - 1}; found {_describe(batch.get(label_key))}")
+    return rows, labels
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    return "nothing" if value is None else f"a {type(value).__name__}"
 
 
 @dataclass(frozen=True)
@@ -90,11 +123,11 @@ def read_cifar(layout: Layout, root: Path, offline: bool, name: str
 
     ensure(name, root, files, f"get {layout.url} and unpack it there (it holds "
            f"{layout.folder}/), or run once online without --offline", download, offline)
-    parts = [read_batch(folder / f) for f in layout.train]
-    test = read_batch(folder / layout.test)
-    x = _images(np.concatenate([p["data"] for p in parts]))
-    y = torch.tensor(np.concatenate([p[layout.label_key] for p in parts]), dtype=torch.long)
-    return x, y, _images(test["data"]), torch.tensor(test[layout.label_key], dtype=torch.long)
+    parts = [batch_arrays(read_batch(folder / f), layout.label_key, layout.classes, folder / f)
+             for f in (*layout.train, layout.test)]
+    x = _images(np.concatenate([rows for rows, _ in parts[:-1]]))
+    y = torch.from_numpy(np.concatenate([labels for _, labels in parts[:-1]]))
+    return x, y, _images(parts[-1][0]), torch.from_numpy(parts[-1][1])
 
 
 def _loader(name: str, layout: Layout, default_clients: int, fixed: str | None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,10 +71,20 @@ def parse_spec(spec: str, defaults: dict[str, Any], option: str = "--dataset-gen
                               f"{', '.join(defaults)}")
         if not sep:
             raise ConfigError(f"{option}: key {key!r} in {spec!r} needs a value (key:value)")
-        kind = type(defaults[key])
-        try:
-            values[key] = kind(float(raw)) if kind is int and float(raw).is_integer() else kind(raw)
-        except ValueError:
-            raise ConfigError(f"{option}: invalid value {raw!r} for key {key!r}; expected "
-                              f"{kind.__name__}") from None
+        values[key] = _spec_value(option, key, raw, type(defaults[key]))
     return values
+
+
+def _spec_value(option: str, key: str, raw: str, kind: type) -> Any:
+    """``raw`` as a finite ``kind`` (float) or a 64-bit ``kind`` (int); ConfigError otherwise."""
+    try:
+        number = float(raw)
+        value = kind(number) if kind is int and number.is_integer() else kind(raw)
+    except (ValueError, OverflowError):
+        value = None
+    if kind in (int, float) and (value is None or not math.isfinite(value)
+                                 or kind is int and abs(value) >= 2**63):
+        expected = "a finite number" if kind is float else "an integer"
+        raise ConfigError(f"{option}: invalid value {raw!r} for key {key!r}; expected "
+                          f"{expected}")
+    return value

@@ -61,8 +61,11 @@ def read_libsvm(train: Path, test: Path | None, name: str
     files = [str(train)] + ([str(test)] if test else [])
     try:
         loaded = datasets.load_svmlight_files(files)
-    except ValueError as e:
+    except (ValueError, OverflowError) as e:
         raise ConfigError(f"--dataset: {name!r}: {files} is not a valid LIBSVM file: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"--data-path: cannot read {files}: {e.strerror or e}") from None
+    check_features(name, train, loaded)
     values = np.unique(loaded[1])
     if len(values) != 2:
         raise ConfigError(f"--dataset: {name!r}: {train} has {len(values)} label values "
@@ -74,6 +77,23 @@ def read_libsvm(train: Path, test: Path | None, name: str
     x, y = dense(loaded[0], loaded[1])
     tx, ty = dense(loaded[2], loaded[3]) if test else (None, None)
     return x, y, tx, ty
+
+
+def check_features(name: str, train: Path, loaded: list[Any]) -> None:
+    """Finite features and labels, and a dense matrix that fits in this machine's memory."""
+    from ..validation.budget import human_bytes, machine_memory
+    columns = loaded[0].shape[1] + 1
+    rows = sum(m.shape[0] for m in loaded[0::2])
+    need = 8 * rows * columns
+    if need > machine_memory():
+        raise ConfigError(f"--dataset: {name!r}: {train} has a feature index of {columns - 1}; "
+                          f"{rows} dense rows of {columns} features need {human_bytes(need)}, "
+                          "more than this machine's memory")
+    for part in loaded:
+        values = part.data if hasattr(part, "data") else part
+        if not np.isfinite(values).all():
+            raise ConfigError(f"--dataset: {name!r}: {train} holds a value that is not a "
+                              "finite number (nan or inf)")
 
 
 def _files(name: str, config: Any) -> tuple[Path, Path | None]:

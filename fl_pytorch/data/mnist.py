@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from ..errors import ConfigError
 from .centralized import federate
 from .download import ensure, extract, fetch
 from .federated import FederatedDataset
@@ -47,9 +48,30 @@ def read_idx_dataset(cls_name: str, root: Path, offline: bool, name: str
     mean, std = NORMALIZATION[cls_name]
 
     def split(train: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        ds = cls(str(root), train=train, download=False)
-        return ((ds.data.float() / 255.0 - mean) / std).unsqueeze(1), ds.targets.long()
+        images, labels = read_split(cls, root, train)
+        return ((images.float() / 255.0 - mean) / std).unsqueeze(1), labels.long()
     return (*split(True), *split(False))
+
+
+def read_split(cls: Any, root: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images (N, H, W) and labels (N, in 0..9) of one split, read and checked.
+
+    torchvision's reader trusts the IDX headers; a truncated or foreign file is a ConfigError
+    naming the folder instead of a reshape error.
+    """
+    raw = root / cls.__name__ / "raw"
+    try:
+        ds = cls(str(root), train=train, download=False)
+        images, labels = ds.data, ds.targets
+    except (RuntimeError, ValueError, OSError, EOFError, IndexError) as e:
+        raise ConfigError(f"--data-path: the IDX files in {raw} are not valid {cls.__name__} "
+                          f"files ({type(e).__name__}: {str(e)[:200]})") from None
+    if images.dim() != 3 or labels.shape != (len(images),) or \
+            (len(labels) and not 0 <= int(labels.min()) <= int(labels.max()) <= 9):
+        raise ConfigError(f"--data-path: the IDX files in {raw} do not fit together: "
+                          f"{tuple(images.shape)} images, {tuple(labels.shape)} labels (expected "
+                          "N images of H x W pixels and N labels in 0..9)")
+    return images, labels
 
 
 def _loader(name: str, cls_name: str):

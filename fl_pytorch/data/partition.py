@@ -17,6 +17,8 @@ from ..errors import ConfigError
 
 SPECS = ["iid", "sorted", "shards:S", "dirichlet:ALPHA"]
 OPTION = "--partition"
+#: larger alphas split every class evenly already (and overflow the Dirichlet draw)
+MAX_ALPHA = 1e6
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,11 @@ def parse_partition(spec: str) -> Partition:
             value = float("nan")
         if kind == "shards" and value >= 1 and value.is_integer():
             return Partition(kind, value)
-        if kind == "dirichlet" and value > 0:
+        if kind == "dirichlet" and 0 < value <= MAX_ALPHA:
             return Partition(kind, value)
         need = "a whole number of shards per client >= 1" if kind == "shards" \
-            else "a concentration alpha > 0, e.g. dirichlet:0.5"
+            else f"a concentration alpha > 0 and <= {MAX_ALPHA:g}, e.g. dirichlet:0.5 " \
+            "(iid splits evenly)"
         raise ConfigError(f"{OPTION}: invalid value {spec!r}; {kind} needs {need}")
     raise ConfigError(f"{OPTION}: invalid value {spec!r}; valid: {', '.join(SPECS)}")
 

@@ -37,6 +37,10 @@ def generate_quadratic(spec: str = "") -> FederatedDataset:
     opt = "--dataset-generation-spec"
     if clients < 1 or d < 1:
         raise ConfigError(f"{opt}: clients and variables must be >= 1 (got {clients}, {d})")
+    if p["seed"] < 0 or p["noise"] < 0 or p["homogeneous"] not in (0, 1):
+        raise ConfigError(f"{opt}: invalid value {spec!r}; need seed >= 0, noise >= 0 and "
+                          f"homogeneous 0 or 1 (got seed:{p['seed']}, noise:{p['noise']}, "
+                          f"homogeneous:{p['homogeneous']})")
     if not 0 < mu <= big_l:
         raise ConfigError(f"{opt}: need 0 < mu <= l (got mu:{mu}, l:{big_l})")
     if d == 1 and mu != big_l:

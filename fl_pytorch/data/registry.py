@@ -7,14 +7,19 @@ from typing import Any
 
 from ..registry import Registry
 from .federated import FederatedDataset
+from .guard import guarded
 
 DATASETS: Registry[Callable[[Any], FederatedDataset]] = Registry("dataset", "--dataset")
 
 
 def register_dataset(name: str):
-    """Decorator registering ``loader(config) -> FederatedDataset`` under ``name``."""
+    """Decorator registering ``loader(config) -> FederatedDataset`` under ``name``.
+
+    The registry holds the loader wrapped by ``guard.guarded``: a file it cannot read is one
+    ConfigError, never a traceback.
+    """
     def deco(loader: Callable[[Any], FederatedDataset]):
-        DATASETS.register(name, loader)
+        DATASETS.register(name, guarded(name, loader))
         return loader
     return deco
 

@@ -57,13 +57,45 @@ def encode_snippet(text: str) -> tuple[np.ndarray, np.ndarray]:
     return seq[:-1].reshape(rows, SEQ_LEN), target.reshape(rows, SEQ_LEN)
 
 
+def _bad_file(group: Any, what: str) -> ConfigError:
+    return ConfigError(f"--data-path: {group.file.filename}: {group.name} {what} (TFF's layout: "
+                       "examples/<client id>/<fields>, see docs/datasets.md)")
+
+
+def _field(group: Any, name: str, tail: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """``group[name]`` as an array of shape ``(n, *tail)`` and ``dtype`` (ConfigError if not)."""
+    import h5py
+    item = group.get(name) if isinstance(group, h5py.Group) else None
+    if not isinstance(item, h5py.Dataset):
+        raise _bad_file(group, f"has no dataset {name!r}")
+    try:
+        array = np.asarray(item[()], dtype=dtype)
+    except (TypeError, ValueError, OSError) as e:
+        raise _bad_file(group, f"{name!r} does not hold {np.dtype(dtype).name} data ({e})") \
+            from None
+    if array.ndim != 1 + len(tail) or array.shape[1:] != tail:
+        raise _bad_file(group, f"{name!r} has shape {array.shape}; expected (n, "
+                        f"{', '.join(map(str, tail))})".replace(", )", ")"))
+    return array
+
+
+def _labels(group: Any, count: int, classes: int) -> torch.Tensor:
+    labels = _field(group, "label", (), np.int64)
+    if len(labels) != count or (count and not 0 <= labels.min() <= labels.max() < classes):
+        raise _bad_file(group, f"needs {count} labels in 0..{classes - 1} (one per sample)")
+    return torch.from_numpy(labels)
+
+
 def _femnist(group: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    pixels = torch.from_numpy(np.asarray(group["pixels"], dtype=np.float32))
-    return (1.0 - pixels).unsqueeze(1), torch.from_numpy(np.asarray(group["label"])).long()
+    pixels = torch.from_numpy(_field(group, "pixels", (28, 28), np.float32))
+    return (1.0 - pixels).unsqueeze(1), _labels(group, len(pixels), 62)
 
 
 def _shakespeare(group: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    rows = [encode_snippet(s.decode("utf-8", errors="replace")) for s in group["snippets"][()]]
+    snippets = _field(group, "snippets", (), object)
+    if not all(isinstance(s, bytes) for s in snippets):
+        raise _bad_file(group, "'snippets' must hold byte strings")
+    rows = [encode_snippet(s.decode("utf-8", errors="replace")) for s in snippets]
     if not rows:
         return torch.zeros(0, SEQ_LEN, dtype=torch.long), torch.zeros(0, SEQ_LEN, dtype=torch.long)
     return (torch.from_numpy(np.concatenate([r[0] for r in rows])),
@@ -71,9 +103,9 @@ def _shakespeare(group: Any) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _cifar100(group: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    images = np.asarray(group["image"], dtype=np.uint8)
+    images = _field(group, "image", (32, 32, 3), np.uint8)
     rows = images.transpose(0, 3, 1, 2).reshape(len(images), -1)
-    return _images(rows), torch.from_numpy(np.asarray(group["label"])).long()
+    return _images(rows), _labels(group, len(images), 100)
 
 
 @dataclass(frozen=True)
@@ -100,8 +132,17 @@ def read_clients(path: Path, decode: Callable, limit: int = 0
                  ) -> tuple[list[str], list[tuple[torch.Tensor, torch.Tensor]]]:
     """Client ids (sorted; the first ``limit`` when > 0) and each client's decoded data."""
     import h5py
-    with h5py.File(path, "r") as f:
-        examples = f["examples"]
+
+    from ..validation.files import regular_file_size
+    regular_file_size("--data-path", path)
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise ConfigError(f"--data-path: {path} is not a readable HDF5 file ({e})") from None
+    with f:
+        examples = f.get("examples")
+        if not isinstance(examples, h5py.Group):
+            raise _bad_file(f, "has no group 'examples'")
         ids = sorted(examples.keys())
         ids = ids[:limit] if limit else ids
         return ids, [decode(examples[c]) for c in ids]

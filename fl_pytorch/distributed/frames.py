@@ -91,13 +91,7 @@ class Channel:
                     tag, self._tag(self._labels[1], self._seq[1], body)):
                 raise ProtocolError(f"{self.peer} sent a frame that failed authentication")
             self._seq[1] += 1
-        try:
-            message = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise ProtocolError(f"{self.peer} sent a frame that is not UTF-8 JSON") from None
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            raise ProtocolError(f"{self.peer} sent JSON that is not an object with a 'type'")
-        return message
+        return decode_body(body, self.peer)
 
     def _read(self, n: int, deadline: float | None) -> bytes:
         chunks, got = [], 0
@@ -123,6 +117,38 @@ class Channel:
         except OSError:
             pass
         self.sock.close()
+
+
+def decode_body(body: bytes, peer: str) -> dict[str, Any]:
+    """The JSON object of a frame's body (a ProtocolError naming ``peer`` if it is not one)."""
+    try:
+        message = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ProtocolError(f"{peer} sent a frame that is not UTF-8 JSON") from None
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        raise ProtocolError(f"{peer} sent JSON that is not an object with a 'type'")
+    return message
+
+
+def first_frame(buffer: bytes, peer: str) -> dict[str, Any] | None:
+    """The first frame of ``buffer`` (untagged, at most 64 KiB), or None while incomplete.
+
+    For a reader that collects a connection's bytes as they come (the worker's handshakes).
+    """
+    if len(buffer) < _LENGTH.size:
+        return None
+    (length,) = _LENGTH.unpack(buffer[:_LENGTH.size])
+    if length > MAX_HANDSHAKE_FRAME:
+        raise ProtocolError(f"{peer} announced a frame of {length} bytes (limit "
+                            f"{MAX_HANDSHAKE_FRAME})")
+    if len(buffer) < _LENGTH.size + length:
+        return None
+    return decode_body(buffer[_LENGTH.size:_LENGTH.size + length], peer)
+
+
+def peer_name(sock: socket.socket) -> str:
+    """``host:port`` of the other end of ``sock`` (``peer`` once it is gone)."""
+    return _peer_name(sock)
 
 
 def _peer_name(sock: socket.socket) -> str:

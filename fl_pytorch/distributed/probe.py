@@ -6,7 +6,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
-from .auth import HANDSHAKE_TIMEOUT, AuthError, open_worker
+from .auth import HANDSHAKE_TIMEOUT, AuthError, Refused, open_worker
 from .frames import Channel, ProtocolError, expect
 
 
@@ -19,6 +19,7 @@ class WorkerStatus:
     message: str  # one line for people
     devices: tuple[str, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
+    refused_us: bool = False  # the worker refused our secret (or protocol version)
 
     @property
     def online(self) -> bool:
@@ -37,10 +38,10 @@ def probe_worker(host: str, port: int, secret: bytes, timeout: float = 3.0) -> W
         return WorkerStatus(address, "offline", f"offline: {e.strerror or e}")
     channel = Channel(sock, f"worker {address}")
     try:
-        open_worker(channel, secret, "probe")
+        open_worker(channel, secret, "probe", min(timeout, HANDSHAKE_TIMEOUT))
         status = expect(channel.recv(min(timeout, HANDSHAKE_TIMEOUT)), "status", address)
     except AuthError as e:
-        return WorkerStatus(address, "refused", str(e))
+        return WorkerStatus(address, "refused", str(e), refused_us=isinstance(e, Refused))
     except (ProtocolError, OSError) as e:
         return WorkerStatus(address, "offline", f"not a worker or not answering: {e}")
     finally:

@@ -1,12 +1,15 @@
 """The worker process: listen on a port, authenticate each connection, serve probes and runs.
 
-Each connection gets a thread and at most :data:`~.auth.HANDSHAKE_TIMEOUT` seconds per
-handshake frame; at most :data:`MAX_HANDSHAKES` handshakes run at once (more are closed at
-once), so a slow or hostile client cannot starve the port. Anything that fails the handshake
-(random bytes, a pickle, an oversized frame, a wrong secret) is logged and closed; nothing it
-sent is ever executed or unpickled. One run is served at a time; a second master waits a few
-seconds (a run whose master has just gone may still be finishing its set-up), then is told the
-worker is busy. A failed run is logged and the worker goes back to listening.
+Handshakes run in one selector loop (``handshakes.py``): a connection that has not
+authenticated holds no thread, only a socket and a buffer, and is closed after
+:data:`~.auth.HANDSHAKE_TIMEOUT` seconds, or sooner when :data:`~.handshakes.MAX_PENDING`
+connections wait and it is the oldest; so idle or slow clients cannot starve the port. Anything
+that fails the handshake (random bytes, a pickle, an oversized frame, a wrong secret) is logged
+and closed; nothing it sent is ever executed or unpickled. Each authenticated connection gets a
+thread. One run is served at a time; a second master waits a few seconds (a run whose master
+has just gone may still be finishing its set-up), told meanwhile that the worker is waiting
+(so its timeout does not run out), then is told the worker is busy. A failed run is logged and
+the worker goes back to listening.
 """
 
 from __future__ import annotations
@@ -15,18 +18,19 @@ import logging
 import platform
 import socket
 import threading
+import time
 from typing import Any
 
 import torch
 
 from ..utils.monitor import ResourceMonitor
-from .auth import HANDSHAKE_TIMEOUT, answer_master
+from .auth import HANDSHAKE_TIMEOUT
 from .frames import Channel, ProtocolError, expect
+from .handshakes import HandshakeListener
 from .pairs import gist
-from .session import Session
+from .session import Session, heartbeat_interval
 
 LOGGER = logging.getLogger("fl_pytorch.worker")
-MAX_HANDSHAKES = 16
 
 
 class WorkerServer:
@@ -35,9 +39,8 @@ class WorkerServer:
     def __init__(self, host: str, port: int, secret: bytes, data_path: str | None = None):
         self.secret = secret
         self.data_path = data_path
-        self.sock = socket.create_server((host, port), backlog=64)
+        self.sock = socket.create_server((host, port), backlog=128)
         self.address = "{}:{}".format(*self.sock.getsockname()[:2])
-        self._slots = threading.BoundedSemaphore(MAX_HANDSHAKES)
         self._run_lock = threading.Lock()
         self._session: Session | None = None
         self._session_thread: threading.Thread | None = None
@@ -46,23 +49,24 @@ class WorkerServer:
         self._monitor_lock = threading.Lock()
 
     def serve_forever(self) -> None:
-        """Accept connections until :meth:`stop`; each is handled in its own thread."""
-        self.sock.settimeout(0.5)
-        while not self._stopped.is_set():
-            try:
-                conn, addr = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                if self._stopped.is_set():
-                    return
-                raise
-            if not self._slots.acquire(blocking=False):
-                LOGGER.warning("closed %s:%s: too many handshakes at once", *addr[:2])
-                conn.close()
-                continue
-            threading.Thread(target=self._handle, args=(conn,), daemon=True,
-                             name=f"worker-conn-{addr[1]}").start()
+        """Accept and authenticate connections until :meth:`stop`.
+
+        Each authenticated connection is served in its own thread.
+        """
+        listener = HandshakeListener(self.sock, self.secret)
+        try:
+            while not self._stopped.is_set():
+                try:
+                    ready = listener.poll(0.5)
+                except (OSError, ValueError):  # the socket was closed by stop()
+                    if self._stopped.is_set():
+                        return
+                    raise
+                for channel, purpose in ready:
+                    threading.Thread(target=self._handle, args=(channel, purpose), daemon=True,
+                                     name=f"worker-conn-{channel.peer}").start()
+        finally:
+            listener.close()
 
     def stop(self) -> None:
         """Stop accepting; a running session is aborted (its master sees the worker go)."""
@@ -75,29 +79,44 @@ class WorkerServer:
             thread.join(timeout=30)
         self._monitor.close()
 
-    def _handle(self, conn: socket.socket) -> None:
-        channel = Channel(conn)
+    def _handle(self, channel: Channel, purpose: str) -> None:
+        """Serve one authenticated connection: a status probe or a run request."""
         try:
-            try:
-                conn.settimeout(HANDSHAKE_TIMEOUT)
-                purpose = answer_master(channel, self.secret)
-                request = None if purpose == "probe" else \
-                    expect(channel.recv(HANDSHAKE_TIMEOUT), "run", channel.peer)
-            finally:
-                self._slots.release()
-            if request is None:
+            if purpose == "probe":
                 channel.send({"type": "status", **self.status()})
-            elif not self._run_lock.acquire(timeout=self._patience(request)):
+                return
+            request = expect(channel.recv(HANDSHAKE_TIMEOUT), "run", channel.peer)
+            if not self._wait_until_free(channel, request):
                 channel.send({"type": "busy", "message": self._describe()})
-            else:
-                try:
-                    self._serve_run(channel, request)
-                finally:
-                    self._run_lock.release()
+                return
+            try:
+                self._serve_run(channel, request)
+            finally:
+                self._run_lock.release()
         except Exception as e:
             self._log_failure(channel.peer, e)
         finally:
             channel.close()
+
+    def _wait_until_free(self, channel: Channel, request: dict[str, Any]) -> bool:
+        """Take the run lock, waiting at most :meth:`_patience`.
+
+        Meanwhile the master is told that this worker is alive and waiting, so that its own
+        timeout does not end the wait first.
+        """
+        if self._run_lock.acquire(blocking=False):
+            return True
+        patience = self._patience(request)
+        deadline = time.monotonic() + patience
+        beat = heartbeat_interval(request["timeout"]) if patience else 0.0
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            channel.send({"type": "alive", "round": -1, "done": 0,
+                          "stage": "waiting for the current run to end"})
+            if self._run_lock.acquire(timeout=min(left, beat)):
+                return True
 
     def _log_failure(self, peer: str, e: Exception) -> None:
         if self._stopped.is_set():

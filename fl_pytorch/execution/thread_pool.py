@@ -36,8 +36,14 @@ class ThreadPool:
         self._threads = [threading.Thread(target=self._serve, args=(k, init, ready[k], failures),
                                           name=f"{name}-{k}", daemon=True)
                          for k in range(num_workers)]
-        for thread in self._threads:
-            thread.start()
+        for k, thread in enumerate(self._threads):
+            try:
+                thread.start()
+            except RuntimeError as exc:  # the system refuses more threads: end those started
+                self._threads = self._threads[:k]
+                self.stop()
+                raise RuntimeError(f"{name}: cannot start {num_workers} threads, the system "
+                                   f"allowed {k} ({exc})") from None
         for event in ready:
             event.wait()
         if failures:

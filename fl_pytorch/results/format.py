@@ -8,6 +8,7 @@ guaranteed to load without running code. See ``docs/results_format.md``.
 from __future__ import annotations
 
 import pickle
+import reprlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,34 +30,71 @@ ENVIRONMENT_KEYS = ("python", "torch", "numpy", "platform", "hostname", "devices
 _ARRAY_KINDS = "biufc"
 _METRIC_KINDS = "biuf"
 _SCALAR_TYPES = (bool, int, float, str, bytes, type(None))
+MAX_DEPTH = 32  # nesting levels of the plain data of a result
+MAX_NODES = 1_000_000  # values in all (a result of 100 000 clients has about 600 000)
 
 
 class ResultError(ValueError):
     """A result file or dict that is not a valid fl_pytorch result (message says what is wrong)."""
 
 
-def _check_plain(value: Any, where: str) -> None:
-    """Raise :class:`ResultError` unless ``value`` is plain data (exact types, no subclasses)."""
+def _check_leaf(value: Any, where: str, path: Any = None) -> None:
+    """Raise :class:`ResultError` unless ``value`` is a plain scalar or a plain NumPy array.
+
+    ``path`` (a ``(parent, key)`` chain below ``where``) is spelled out only for the message.
+    """
     t = type(value)
+    if t is int and not -(2**64) < value < 2**64:
+        raise ResultError(f"{_spell(where, path)}: an integer of {value.bit_length()} bits "
+                          "(at most 64)")
     if t in _SCALAR_TYPES:
-        return
-    if t is list:
-        for i, item in enumerate(value):
-            _check_plain(item, f"{where}[{i}]")
-        return
-    if t is dict:
-        for key, item in value.items():
-            if type(key) is not str:
-                raise ResultError(f"{where}: key {key!r} is a {type(key).__name__}, not a str")
-            _check_plain(item, f"{where}[{key!r}]")
         return
     if t is np.ndarray or isinstance(value, np.generic):
         if value.dtype.kind not in _ARRAY_KINDS or value.dtype.fields is not None:
-            raise ResultError(f"{where}: NumPy dtype {value.dtype} is not allowed "
+            raise ResultError(f"{_spell(where, path)}: NumPy dtype {value.dtype} is not allowed "
                               "(only bool, integer, float and complex)")
         return
     hint = " (call to_plain() first)" if t is tuple or _is_tensor(value) else ""
-    raise ResultError(f"{where}: {t.__module__}.{t.__qualname__} is not plain data{hint}")
+    raise ResultError(f"{_spell(where, path)}: {t.__module__}.{t.__qualname__} is not plain "
+                      f"data{hint}")
+
+
+def _check_plain(value: Any, where: str) -> None:
+    """Raise :class:`ResultError` unless ``value`` is plain data (exact types, no subclasses).
+
+    Iterative, at most :data:`MAX_DEPTH` levels deep and :data:`MAX_NODES` values in all
+    (shared values counted each time they appear), so no file can exhaust the stack or loop.
+    Paths are kept as ``(parent, key)`` chains and spelled out only for the error message.
+    """
+    todo: list[tuple[Any, Any, int]] = [(value, None, 0)]
+    nodes = 0
+    while todo:
+        item, path, depth = todo.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise ResultError(f"{where}: more than {MAX_NODES} values")
+        if depth > MAX_DEPTH:
+            raise ResultError(f"{where}: nested more than {MAX_DEPTH} levels deep")
+        t = type(item)
+        if t is list:
+            todo.extend((v, (path, i), depth + 1) for i, v in enumerate(item))
+        elif t is dict:
+            for key, v in item.items():
+                if type(key) is not str:
+                    raise ResultError(f"{_spell(where, path)}: key {reprlib.repr(key)} is a "
+                                      f"{type(key).__name__}, not a str")
+                todo.append((v, (path, key), depth + 1))
+        else:
+            _check_leaf(item, where, path)
+
+
+def _spell(where: str, path: Any) -> str:
+    """``where[k1][k2]...`` of a ``(parent, key)`` chain."""
+    keys = []
+    while path is not None:
+        path, key = path
+        keys.append(f"[{key[:40]!r}]" if isinstance(key, str) else f"[{key}]")
+    return where + "".join(reversed(keys))
 
 
 def _is_tensor(value: Any) -> bool:

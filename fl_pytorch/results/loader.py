@@ -1,82 +1,34 @@
-"""Safe loading of result files: a restricted unpickler that can build NumPy data and nothing else.
+"""Safe loading of result files: plain NumPy/Python data only, within bounds, never code.
 
 A pickle can name any importable callable (``os.system``, ``builtins.eval``...) and have it called
-while loading. :class:`SafeUnpickler` refuses every global except the few NumPy functions that
-rebuild arrays, dtypes and scalars, so opening a result file from someone else cannot run code.
+while loading, or declare far more data than it holds. Result files are read with the
+restricted, bounded unpickler of :mod:`fl_pytorch.utils.safe_pickle`: only NumPy's helpers that
+rebuild arrays, dtypes and scalars, at most :data:`MAX_RESULT_BYTES` per file, a bounded number
+of opcodes, and no declared size beyond the file's own. :func:`validate_result` then bounds
+nesting depth and element count. Opening a result file from someone else cannot run code, and
+any file at all gives a :class:`ResultError` (one line), never a crash.
 """
 
 from __future__ import annotations
 
-import io
-import pickle
-import struct
-from collections.abc import Callable, Iterable
+import os
+import stat
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
+from ..utils.safe_pickle import (
+    CORRUPT_PICKLE_ERRORS,
+    PickleLimitError,
+    UnsafePickleError,
+    load_plain,
+)
 from .format import FORMAT, VERSION, ResultError, validate_result
 
-try:  # numpy >= 2
-    from numpy._core import multiarray as _multiarray
-    from numpy._core import numeric as _numeric
-except ImportError:  # pragma: no cover - numpy 1.x
-    from numpy.core import multiarray as _multiarray  # type: ignore[no-redef]
-    from numpy.core import numeric as _numeric  # type: ignore[no-redef]
+MAX_RESULT_BYTES = 2 * 1024**3  # a ResNet-152's final parameters take 240 MB
 
 
 class UnsafeResultError(ResultError):
     """The file references a Python global outside the whitelist; it was not loaded."""
-
-
-def _fresh_dtype() -> Callable[..., np.dtype]:
-    # Always copy, so a crafted BUILD/__setstate__ cannot alter NumPy's shared built-in dtypes.
-    def dtype(obj: Any, align: bool = False, copy: bool = True) -> np.dtype:
-        return np.dtype(obj, bool(align), True)
-    return dtype
-
-
-def _fresh_frombuffer() -> Callable[..., np.ndarray]:
-    # A new wrapper per use: a crafted BUILD can only alter this throwaway function.
-    def frombuffer(buf: Any, dtype: np.dtype, shape: Any, order: str) -> np.ndarray:
-        return _numeric._frombuffer(buf, dtype, shape, order)
-    return frombuffer
-
-
-def _allowed_globals() -> dict[tuple[str, str], Callable[[], Any]]:
-    """(module, name) -> factory, for numpy 2.x (``numpy._core``) and 1.x (``numpy.core``) files."""
-    allowed: dict[tuple[str, str], Callable[[], Any]] = {
-        ("numpy", "ndarray"): lambda: np.ndarray,
-        ("numpy", "dtype"): _fresh_dtype,
-    }
-    for package in ("numpy._core", "numpy.core"):
-        allowed[(f"{package}.multiarray", "_reconstruct")] = lambda: _multiarray._reconstruct
-        allowed[(f"{package}.multiarray", "scalar")] = lambda: _multiarray.scalar
-        # Arrays pickled with protocol 5 are rebuilt by _frombuffer (numeric data only).
-        allowed[(f"{package}.numeric", "_frombuffer")] = _fresh_frombuffer
-    return allowed
-
-
-ALLOWED_GLOBALS = _allowed_globals()
-"""The only globals a result file may reference: what NumPy needs to rebuild arrays and scalars."""
-
-
-class SafeUnpickler(pickle.Unpickler):
-    """An unpickler whose ``find_class`` only resolves :data:`ALLOWED_GLOBALS`."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        factory = ALLOWED_GLOBALS.get((module, name))
-        if factory is None:
-            raise UnsafeResultError(
-                f"refused to load: the file references '{module}.{name}', which could run code; "
-                "result files may contain only plain Python/NumPy data")
-        return factory()
-
-
-# What truncated or corrupt pickle data can raise while loading.
-_CORRUPT_PICKLE_ERRORS = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-                          LookupError, ArithmeticError, struct.error, MemoryError, RecursionError)
 
 
 def loads_result(data: bytes, source: str = "<bytes>") -> dict:
@@ -84,13 +36,16 @@ def loads_result(data: bytes, source: str = "<bytes>") -> dict:
     if not data:
         raise ResultError(f"{source}: empty file, not a result file")
     try:
-        obj = SafeUnpickler(io.BytesIO(data)).load()
-    except UnsafeResultError as e:
+        obj = load_plain(data)
+    except UnsafePickleError as e:
         raise UnsafeResultError(f"{source}: {e}") from None
-    except _CORRUPT_PICKLE_ERRORS as e:
+    except PickleLimitError as e:
+        what = "exceeds the loader's bounds" if data[:1] == b"\x80" else "not a pickle"
+        raise ResultError(f"{source}: not a valid result file ({what}: {e})") from None
+    except CORRUPT_PICKLE_ERRORS as e:
         what = "corrupt or truncated pickle" if data[:1] == b"\x80" else "not a pickle"
         raise ResultError(f"{source}: not a valid result file ({what}: "
-                          f"{type(e).__name__}: {e})") from None
+                          f"{type(e).__name__}: {str(e)[:200]})") from None
     if type(obj) is not dict or not isinstance(obj.get("format"), str) or obj["format"] != FORMAT:
         raise ResultError(f"{source}: not an fl_pytorch result file "
                           f"(expected format {FORMAT!r})")
@@ -102,6 +57,8 @@ def loads_result(data: bytes, source: str = "<bytes>") -> dict:
         validate_result(obj)
     except ResultError as e:
         raise ResultError(f"{source}: invalid result file: {e}") from None
+    except RecursionError:  # e.g. the repr of a deeply nested 'version' for the message
+        raise ResultError(f"{source}: invalid result file: nested too deeply") from None
     return obj
 
 
@@ -115,11 +72,25 @@ def load_result(path: str | Path) -> dict:
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        info = os.stat(path)
     except FileNotFoundError:
         raise FileNotFoundError(f"result file not found: {path}") from None
-    except IsADirectoryError:
-        raise ResultError(f"{path}: is a directory, not a result file") from None
+    except (OSError, ValueError) as e:
+        raise ResultError(f"{path}: cannot read it ({e})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ResultError(f"{path}: is a directory, not a result file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ResultError(f"{path}: not a regular file, not a result file")
+    if info.st_size > MAX_RESULT_BYTES:
+        raise ResultError(f"{path}: {info.st_size} bytes; result files this loader reads have "
+                          f"at most {MAX_RESULT_BYTES}")
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_RESULT_BYTES + 1)
+    except OSError as e:
+        raise ResultError(f"{path}: cannot read it ({e.strerror or e})") from None
+    if len(data) > MAX_RESULT_BYTES:
+        raise ResultError(f"{path}: more than {MAX_RESULT_BYTES} bytes")
     return loads_result(data, str(path))
 
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from ..core.callbacks import Callback, RunInfo
+from ..errors import describe_os_error, file_error
 
 LOGGER = logging.getLogger("fl_pytorch")
 
@@ -32,8 +33,11 @@ def configure_logging(level: str, logfile: str = "", logfilter: str = ".*") -> N
     """
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if logfile:
-        Path(logfile).parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(logfile))
+        try:
+            Path(logfile).parent.mkdir(parents=True, exist_ok=True)
+            handlers.append(logging.FileHandler(logfile))
+        except OSError as e:
+            raise file_error("--logfile", logfile, describe_os_error(e)) from None
     for h in handlers:
         h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         h.addFilter(MessageFilter(logfilter))
@@ -59,5 +63,5 @@ class LogCallback(Callback):
     def on_run_end(self, info: RunInfo, result: dict) -> None:
         level = logging.ERROR if result["status"] == "failed" else logging.INFO
         LOGGER.log(level, "end: %s after %d rounds%s", result["status"],
-                   len(result["metrics"]["round"]) - 1,
+                   max(0, len(result["metrics"]["round"]) - 1),  # no row 0: failed at start
                    f" ({result['error']})" if result["error"] else "")

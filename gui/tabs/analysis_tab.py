@@ -20,6 +20,7 @@ from PyQt5.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -85,6 +86,7 @@ class AnalysisTab(QWidget):
         new_page = QPushButton("New plot page")
         new_page.clicked.connect(self.add_page)
         self.message = QLabel()
+        self.error_box: QMessageBox | None = None  # the last "cannot open" message box
         self.message.setObjectName("fieldError")
         self.message.setWordWrap(True)
         self.message.hide()
@@ -183,15 +185,19 @@ class AnalysisTab(QWidget):
         for path in paths:
             try:
                 result = load_result(path)
-            except (OSError, ResultError) as e:
-                errors.append(str(e))
-                LOG.warning("%s", e)
+            except (OSError, ResultError, MemoryError) as e:  # any file: a message, no crash
+                errors.append(str(e) or type(e).__name__)
+                LOG.warning("%s", errors[-1])
                 continue
             self.model.add(LoadedRun(Path(path).stem, str(path), loaded=result))
             loaded += 1
         self.fit_table()
         self.message.setText("\n".join(errors))
         self.message.setVisible(bool(errors))
+        if errors:
+            self.error_box = QMessageBox(QMessageBox.Warning, "Cannot open result files",
+                                         "\n".join(errors), QMessageBox.Ok, self)
+            self.error_box.open()  # window-modal, does not block the event loop
         if loaded:
             LOG.info("opened %d result file(s)", loaded)
             self.redraw()

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from fl_pytorch import Callback, prepare, run
+from fl_pytorch import Callback, ConfigError, prepare, run
+from fl_pytorch.cli import main
 from fl_pytorch.core.checkpoint import read_checkpoint
 
 from .conftest import ROOT, quadratic, same_bits
@@ -37,13 +38,19 @@ def victims(start_workers):
     return start_workers(1, original_flag=True) + start_workers(1)
 
 
-def test_wrong_secret_is_refused_on_both_sides(workers, remote, tmp_path):
+def test_wrong_secret_is_refused_on_both_sides_before_any_work(workers, remote, tmp_path,
+                                                                 capsys):
     wrong = tmp_path / "wrong.txt"
     wrong.write_text("not-the-shared-secret-at-all\n")
-    result = run(quadratic(**{**remote, "remote_secret_file": str(wrong)}), out=tmp_path / "r.bin")
-    assert result["status"] == "failed"
-    assert f"worker 127.0.0.1:{workers[0].port} refused the connection: wrong secret" \
-        in result["error"]
+    config = quadratic(**{**remote, "remote_secret_file": str(wrong)})
+    message = f"--remote-secret-file: worker 127.0.0.1:{workers[0].port} refused the " \
+        "connection: wrong secret"
+    with pytest.raises(ConfigError) as refused:
+        run(config, out=tmp_path / "r.bin")
+    assert str(refused.value) == message
+    assert main([*config.to_argv(), "--out", str(tmp_path / "c.bin")]) == 2  # the command line
+    assert capsys.readouterr().err == f"error: {message}\n"
+    assert not (tmp_path / "r.bin").exists() and not (tmp_path / "c.bin").exists()
     deadline = time.monotonic() + 10
     while "wrong secret" not in workers[0].log.read_text() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -61,12 +68,14 @@ def test_a_worker_that_cannot_build_the_problem_is_named(workers, remote, tmp_pa
 def test_a_busy_worker_says_so(workers, remote, tmp_path):
     second = {}
     config = quadratic(**remote, rounds=3)
-    hurried = config.replace(remote_timeout=2.0)  # waits 1 s for the worker to become free
+    hurried = config.replace(remote_timeout=4.0)  # waits 2 s for the worker to become free,
+    # told meanwhile by the worker's heartbeats that it is alive (no race with the timeout)
     first = run(config, [At(1, lambda: second.update(run(hurried, out=tmp_path / "b.bin")))],
                 out=tmp_path / "a.bin")
     assert first["status"] == "finished", (first["error"], second.get("error"))
     assert second["status"] == "failed"
-    assert f"worker 127.0.0.1:{workers[0].port}" in second["error"]
+    # both workers are busy; the first answer to arrive names one of them
+    assert any(f"worker 127.0.0.1:{w.port} (rank" in second["error"] for w in workers)
     assert "busy with another run" in second["error"]
 
 

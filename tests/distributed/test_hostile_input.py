@@ -128,7 +128,7 @@ def test_master_rejects_a_hostile_worker(secret_file, tmp_path):
     evil = pickle.dumps(_Payload(marker))
     replies = [struct.pack(">I", len(evil)) + evil, os.urandom(64),
                struct.pack(">I", 29) + b'{"type":"hello","nonce":"00"}']
-    port = _hostile_worker(replies)
+    port = _hostile_worker([r for r in replies for _ in range(2)])  # the preflight probe, the run
     errors = []
     for _ in replies:
         result = run(quadratic(external_devices=f"127.0.0.1:{port}:cpu",

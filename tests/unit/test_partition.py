@@ -81,4 +81,4 @@ def test_command_line_partition_errors_are_one_line(capsys, tmp_path):
     assert main(["--partition", "dirichlet:0", "--out", str(tmp_path / "x.bin")]) == 2
     err = capsys.readouterr().err.strip()
     assert err == ("error: --partition: invalid value 'dirichlet:0'; dirichlet needs a "
-                   "concentration alpha > 0, e.g. dirichlet:0.5")
+                   "concentration alpha > 0 and <= 1e+06, e.g. dirichlet:0.5 (iid splits evenly)")
