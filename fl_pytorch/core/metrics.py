@@ -48,10 +48,13 @@ VAL_METRICS = ("full_gradient_norm_val", "full_objective_value_val")
 
 
 def headline_metric(metric: str, available: list[str]) -> str:
-    """``auto`` -> top1_acc where available (defined, computed), else loss; others unchanged."""
+    """The metric ``--metric`` names; ``auto`` is the one that tells runs apart.
+
+    That is the first of top1_acc, dist_to_solution, loss that is available (defined, computed).
+    """
     if metric != "auto":
         return metric
-    return "top1_acc" if "top1_acc" in available else "loss"
+    return next((m for m in ("top1_acc", "dist_to_solution") if m in available), "loss")
 
 
 class Evaluator:

@@ -32,6 +32,8 @@ LABELS: dict[str, str] = {
     "perplexity": "perplexity",
     "full_gradient_norm_train": "gradient norm ‖∇f(x)‖ (train)",
     "full_objective_value_train": "objective f(x) (train)",
+    "full_gradient_norm_val": "gradient norm ‖∇f(x)‖ (validation)",
+    "full_objective_value_val": "objective f(x) (validation)",
     "top1_acc_train": "top-1 accuracy (train)",
     "top5_acc_train": "top-5 accuracy (train)",
     "perplexity_train": "perplexity (train)",

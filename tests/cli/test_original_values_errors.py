@@ -57,14 +57,11 @@ def gui_algorithm_options(item: str) -> str:
 
 
 @pytest.mark.parametrize("item", GUI_ESTIMATORS)
-def test_every_gui_estimator_runs_or_is_refused_in_one_line(item, capsys, tmp_path, monkeypatch):
+def test_every_gui_estimator_runs(item, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     options = gui_algorithm_options(item)
-    code = main([*BASE, "--algorithm", "dcgd", "--algorithm-options", options])
-    if "once_per_client" in options or "until_exhausted" in options:
-        assert code == 2 and "reshuffle:" in capsys.readouterr().err  # integration step
-    else:
-        assert code == 0 and (tmp_path / "run.bin").exists()
+    assert main([*BASE, "--algorithm", "dcgd", "--algorithm-options", options]) == 0
+    assert (tmp_path / "run.bin").exists()
 
 
 @pytest.mark.parametrize("spec", ["ident:5%", "randk:5%", "bernulli:0.5", "natural:5%", "qsgd:4",

@@ -55,3 +55,18 @@ def test_weighted_mean_normalizes_over_participants(weights):
     agg = weighted_mean(msgs, w)
     expected = (w[1] * 1 + w[3] * 3) / (w[1] + w[3])
     assert torch.allclose(agg["m"], expected.expand(2).to(agg["m"].dtype))
+
+
+def test_stateful_reshuffles_keep_their_permutation_across_rounds(quad_config, tmp_path):
+    """Without the client-state store, once_per_client and until_exhausted would draw a new
+    permutation every round, exactly as each_round does."""
+    from fl_pytorch import run
+    finals = {}
+    for mode in ("each_round", "once_per_client", "until_exhausted"):
+        cfg = quad_config(algorithm="dcgd", rounds=4, local_lr=0.1, global_lr=0.5,
+                          algorithm_options=f"internal_sgd:iterated-minibatch,reshuffle:{mode},"
+                                            "tau:25%")
+        finals[mode] = run(cfg, out=tmp_path / f"{mode}.bin")["final_params"]
+    assert not (finals["once_per_client"] == finals["each_round"]).all()
+    assert not (finals["until_exhausted"] == finals["each_round"]).all()
+    assert not (finals["until_exhausted"] == finals["once_per_client"]).all()
