@@ -78,7 +78,8 @@ METADATA = {"group_name", "comment"}
 
 
 def _generated(name: str) -> list[str]:
-    f, default = OPTIONS[name], getattr(Config(), name)
+    f = OPTIONS[name]
+    default = f.default
     flag = primary_flag(f)
     if isinstance(default, bool):
         return [flag]
