@@ -61,6 +61,7 @@ RULES: dict[str, Rule] = {
                                       "--global-regulizer is none"),
     "use_pretrained": _unless(lambda c, a, o: c.model.startswith("tv_resnet"),
                               "only torchvision's ResNets (tv_resnet*) have pretrained weights"),
+    "loglevel": _unless(lambda c, a, o: not c.quiet, "--quiet logs warnings and errors only"),
     "remote_secret_file": _unless(lambda c, a, o: bool(c.external_devices), _REMOTE),
     "remote_timeout": _unless(lambda c, a, o: bool(c.external_devices), _REMOTE),
     "remote_messages": _unless(lambda c, a, o: bool(c.external_devices), _REMOTE),

@@ -127,13 +127,16 @@ def reads(monkeypatch):
 def test_a_given_option_is_read_by_the_run(name, files, reads, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     argv = [a.format(tmp=tmp_path, **files) for a in CONTEXT.get(name, _generated(name))]
-    out = [] if "--out" in argv else ["--out", str(tmp_path / "r.bin")]
-    assert main([*BASE, *argv, *out]) == 0
+    out = [] if "--out" in argv or name == "run_id" else ["--out", str(tmp_path / "r.bin")]
+    base = [a for a in BASE if a != "--quiet"] if name == "loglevel" else BASE  # quiet: WARNING
+    assert main([*base, *argv, *out]) == 0
     if name in METADATA:  # stored with the results; and proof that generic reads do not count
         result = load_result(tmp_path / "r.bin")
         assert result["config"][name] == "label" and name not in reads
         return
     assert name in reads, f"{primary_flag(OPTIONS[name])} was given but nothing read it"
+    if name == "run_id":  # it names the result file when --out does not
+        assert (tmp_path / "results" / "fedavg_label.bin").is_file()
 
 
 def test_every_option_is_read_somewhere_outside_the_generic_code():
