@@ -52,6 +52,10 @@ def parse_q(text: str) -> str | tuple[float, ...]:
     """``q``: a mode name, or one value / space-separated values in [0, 1]."""
     if text in MODES:
         return text
+    if text == "adaptive":
+        raise ValueError("q:adaptive (the original tool re-estimated q every 100 rounds from "
+                         "simulated client compute times) needs a per-client time model that "
+                         f"this version does not have; valid: {', '.join(MODES)} or values")
     why = f"q must be {', '.join(MODES)}, or values in [0, 1] separated by spaces"
     try:
         values = tuple(float(v) for v in text.split())

@@ -30,3 +30,8 @@ def test_bad_q_is_refused_with_the_valid_forms(quad_config, bad):
     with pytest.raises(ConfigError, match="invalid value .* for key 'q'.*proxskip, random, "
                                           "optimal"):
         _q(quad_config, bad)
+
+
+def test_adaptive_q_is_refused_naming_what_it_needs(quad_config):
+    with pytest.raises(ConfigError, match="q:adaptive .*time model.*valid: proxskip"):
+        _q(quad_config, "adaptive")
