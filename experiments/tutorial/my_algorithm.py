@@ -38,13 +38,13 @@ def init_client(client_id, x0):
     return {"g": torch.zeros_like(x0)}
 
 
-def regularized_gradient(ctx, y):
-    return ctx.grad(y) - ctx.state["g"] + ctx.options["alpha"] * (y - ctx.x)
+def regularized_gradient(ctx, y, work):
+    return ctx.grad(y) - ctx.state["g"] + ctx.options["alpha"] * (y - ctx.x), work
 
 
-def send_change(ctx, x, y):
-    ctx.new_state["g"] = ctx.state["g"] - ctx.options["alpha"] * (y - x)
-    return {"delta": ctx.compress(y - x)}
+def send_change(ctx, x, y, work):
+    message = {"delta": ctx.compress(y - x)}
+    return message, {"g": ctx.state["g"] - ctx.options["alpha"] * (y - x)}
 
 
 def new_h(agg, h, ctx):

@@ -24,33 +24,50 @@ the 1/L restored here) ``min(1/(L (2 + 8 (1+omega)/S)), S/((1+omega) sqrt(n) L))
 from __future__ import annotations
 
 import math
+from typing import Any
 
-from ..core.algorithm import Algorithm, sum_and_step, zero_client_state, zero_server_state
+from ..core.algorithm import (
+    Algorithm,
+    State,
+    Tensor,
+    Work,
+    summing,
+    zero_client_state,
+    zero_server_state,
+)
 from ..core.algorithm_options import AlgoOption, fraction
+from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting, StepSizes
 from .dcgd import send_direction_sum
 from .registry import register_algorithm
-from .shifts import compressed_shifted_difference, resolve_alpha
+from .shifts import compressed_shifted_difference, kept, resolve_alpha
 
 init_client = zero_client_state("h_i")
 
 
-def shifted_difference(ctx, y):
+def shifted_difference(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: ``C(grad f_i(y) - h_i)``, moving h_i."""
-    return compressed_shifted_difference(ctx, ctx.grad(y), "h_i")
+    return compressed_shifted_difference(ctx, ctx.grad(y), "h_i", work)
 
 
-def shifted_mean(agg, h, ctx):
+def send_sum_keep_shift(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
+                        ) -> tuple[State, State]:
+    """LOCAL_STATE: send D_i; store the moved shift."""
+    return send_direction_sum(ctx, x, y, work)[0], kept(work, "h_i")
+
+
+def shifted_mean(agg: State, h: State, ctx: ServerContext) -> Tensor:
     """SERVER_GRADIENT: ``h + mean_S D_i``."""
     return h["h"] + agg["d"]
 
 
-def update_shift(agg, h, ctx):
+def update_shift(agg: State, h: State, ctx: ServerContext) -> State:
     """SERVER_GLOBAL_STATE: ``h + alpha sum_S w_i D_i``."""
     return {"h": h["h"] + ctx.options["alpha"] * ctx.participation_weight * agg["d"]}
 
 
-def step_size(setting: Setting, options, convex: bool) -> StepSizes:
+def step_size(setting: Setting, options: dict[str, Any], convex: bool) -> StepSizes:
+    """The convex and non-convex theorems' step sizes (module docstring)."""
     s, n, w, big_l = setting.clients_per_round, setting.num_clients, setting.omega, setting.L_max
     if convex:
         return StepSizes(min(1.0 / (big_l * (2.0 + 8.0 * (1.0 + w) / s)),
@@ -66,7 +83,7 @@ COFIG = register_algorithm(Algorithm(
     options={"alpha": AlgoOption(fraction("alpha"), None,
                                  "shift learning rate (default 1/(1+omega))")},
     init_server_state=zero_server_state("h"), init_client_state=init_client,
-    local_gradient=shifted_difference, client_opt=sum_and_step, local_state=send_direction_sum,
+    local_gradient=summing(shifted_difference), local_state=send_sum_keep_shift,
     server_gradient=shifted_mean, server_global_state=update_shift, compressor_kind="unbiased",
     step_size=step_size, resolve_options=resolve_alpha, client_shifts=("h_i",),
     server_shifts=("h",),

@@ -26,32 +26,49 @@ DIANA with M = 4 omega/(n alpha)) ``1 / ((1 + 6 omega / n) L_max)``; non-convex 
 from __future__ import annotations
 
 import math
+from typing import Any
 
-from ..core.algorithm import Algorithm, sum_and_step, zero_client_state, zero_server_state
+from ..core.algorithm import (
+    Algorithm,
+    State,
+    Tensor,
+    Work,
+    direction_sum,
+    summing,
+    zero_client_state,
+    zero_server_state,
+)
 from ..core.algorithm_options import AlgoOption, fraction
+from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting, StepSizes
-from .dcgd import send_direction_sum
 from .registry import register_algorithm
-from .shifts import compressed_shifted_difference, resolve_alpha
+from .shifts import compressed_shifted_difference, kept, resolve_alpha
 from .theory_checks import needs_full_participation
 
 
-def shifted_difference(ctx, y):
+def shifted_difference(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: ``C(grad f_i(y) - h_i)``, moving h_i."""
-    return compressed_shifted_difference(ctx, ctx.grad(y), "h")
+    return compressed_shifted_difference(ctx, ctx.grad(y), "h", work)
 
 
-def shifted_mean(agg, h, ctx):
+def send_sum_keep_shift(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
+                        ) -> tuple[State, State]:
+    """LOCAL_STATE: send D_i; store the moved shift."""
+    return {"d": direction_sum(ctx, x, y, work)}, kept(work, "h")
+
+
+def shifted_mean(agg: State, h: State, ctx: ServerContext) -> Tensor:
     """SERVER_GRADIENT: ``h + mean D_i``."""
     return h["h"] + agg["d"]
 
 
-def update_shift(agg, h, ctx):
+def update_shift(agg: State, h: State, ctx: ServerContext) -> State:
     """SERVER_GLOBAL_STATE: ``h + alpha mean D_i``."""
     return {"h": h["h"] + ctx.options["alpha"] * agg["d"]}
 
 
-def step_size(setting: Setting, options, convex: bool) -> StepSizes:
+def step_size(setting: Setting, options: dict[str, Any], convex: bool) -> StepSizes:
+    """Strongly convex ``1/((1 + 6 omega/n) L_max)``; non-convex (Horvath et al., Thm 4)."""
     needs_full_participation(setting, "diana", "cofig")
     w, n = setting.omega, setting.num_clients
     if convex:
@@ -65,7 +82,7 @@ DIANA = register_algorithm(Algorithm(
     options={"alpha": AlgoOption(fraction("alpha"), None,
                                  "shift learning rate (default 1/(omega+1))")},
     init_server_state=zero_server_state("h"), init_client_state=zero_client_state("h"),
-    local_gradient=shifted_difference, client_opt=sum_and_step, local_state=send_direction_sum,
+    local_gradient=summing(shifted_difference), local_state=send_sum_keep_shift,
     server_gradient=shifted_mean, server_global_state=update_shift, compressor_kind="unbiased",
     step_size=step_size, resolve_options=resolve_alpha, client_shifts=("h",),
     server_shifts=("h",),

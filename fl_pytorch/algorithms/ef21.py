@@ -28,13 +28,23 @@ Theoretical step sizes (full participation; ``theta = 1 - sqrt(1 - alpha)``,
 from __future__ import annotations
 
 import math
+from typing import Any
 
-from ..core.algorithm import Algorithm, sum_and_step, zero_client_state
+from ..core.algorithm import (
+    Algorithm,
+    State,
+    Tensor,
+    Work,
+    direction_sum,
+    summing,
+    zero_client_state,
+)
 from ..core.algorithm_options import AlgoOption, positive
+from ..core.context import ClientContext
 from ..core.theory import Setting, StepSizes
-from .dcgd import mean_direction, send_direction_sum
+from .dcgd import mean_direction
 from .registry import register_algorithm
-from .shifts import shift
+from .shifts import kept
 from .theory_checks import needs_full_participation
 
 init_client = zero_client_state("g_i")
@@ -44,12 +54,17 @@ MULTIPLIER = {"stepsize_multiplier": AlgoOption(
     "factor applied to the theoretical step size (th_stepsize_cvx/noncvx), as the original tool")}
 
 
-def tracked_gradient(ctx, y):
+def tracked_gradient(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: ``g_i <- g_i + C(grad f_i(y) - g_i)``; the direction is the new g_i."""
-    g_i = shift(ctx, "g_i")
+    g_i = work["g_i"]
     g_new = g_i + ctx.compress(ctx.grad(y) - g_i)
-    ctx.scratch["g_i"] = ctx.new_state["g_i"] = g_new
-    return g_new
+    return g_new, {**work, "g_i": g_new}
+
+
+def send_sum_keep_tracker(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
+                          ) -> tuple[State, State]:
+    """LOCAL_STATE: send D_i (only the corrections travel: bits counted per step); store g_i."""
+    return {"d": direction_sum(ctx, x, y, work)}, kept(work, "g_i")
 
 
 def ef21_constants(alpha: float) -> tuple[float, float]:
@@ -58,7 +73,8 @@ def ef21_constants(alpha: float) -> tuple[float, float]:
     return theta, (1.0 - alpha) / theta
 
 
-def step_size(setting: Setting, options, convex: bool) -> StepSizes:
+def step_size(setting: Setting, options: dict[str, Any], convex: bool) -> StepSizes:
+    """EF21's Theorems 1 (non-convex) and 2 (PL), times ``stepsize_multiplier``."""
     needs_full_participation(setting, "ef21", "ef21-pp")
     theta, beta = ef21_constants(setting.alpha)
     if not convex:
@@ -72,7 +88,7 @@ def step_size(setting: Setting, options, convex: bool) -> StepSizes:
 EF21 = register_algorithm(Algorithm(
     name="ef21", summary="error feedback: compressed corrections of tracked gradients g_i",
     paper="Richtarik, Sokolov, Fatkhullin, NeurIPS 2021", options=MULTIPLIER,
-    init_client_state=init_client, local_gradient=tracked_gradient, client_opt=sum_and_step,
-    local_state=send_direction_sum, server_gradient=mean_direction,
+    init_client_state=init_client, local_gradient=summing(tracked_gradient),
+    local_state=send_sum_keep_tracker, server_gradient=mean_direction,
     compressor_kind="contractive", step_size=step_size,
 ))

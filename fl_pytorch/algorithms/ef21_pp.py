@@ -28,10 +28,12 @@ EF21's closed form).
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
-from ..core.algorithm import direction_sum, zero_server_state
+from ..core.algorithm import State, Tensor, Work, direction_sum, zero_server_state
+from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting, StepSizes
 from .ef21 import EF21
 from .registry import register_algorithm
@@ -40,23 +42,26 @@ _S = np.logspace(-4, 4, 401)[:, None]
 _RHO = np.logspace(-6, 3, 451)[None, :]
 
 
-def send_corrections(ctx, x, y):
-    """LOCAL_STATE: D_i - g_i^0 and the round's change of g_i."""
+def send_corrections(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
+                     ) -> tuple[State, State]:
+    """LOCAL_STATE: D_i - g_i^0 and the round's change of g_i; store g_i."""
     g0 = ctx.state["g_i"]
-    return {"e": direction_sum(ctx, x, y) - g0, "c": ctx.scratch["g_i"] - g0}
+    return ({"e": direction_sum(ctx, x, y, work) - g0, "c": work["g_i"] - g0},
+            {"g_i": work["g_i"]})
 
 
-def add_corrections(agg, h, ctx):
+def add_corrections(agg: State, h: State, ctx: ServerContext) -> Tensor:
     """SERVER_GRADIENT: ``g + sum_S w_i (D_i - g_i^0)``."""
     return h["g"] + ctx.participation_weight * agg["e"]
 
 
-def track_sum(agg, h, ctx):
+def track_sum(agg: State, h: State, ctx: ServerContext) -> State:
     """SERVER_GLOBAL_STATE: ``g + sum_S w_i (g_i^K - g_i^0)``."""
     return {"g": h["g"] + ctx.participation_weight * agg["c"]}
 
 
-def step_size(setting: Setting, options, convex: bool) -> StepSizes:
+def step_size(setting: Setting, options: dict[str, Any], convex: bool) -> StepSizes:
+    """The EF21-PP theorems' step size maximized over s and rho (module docstring)."""
     p, a = setting.participation, setting.alpha
     theta = 1.0 - (1.0 + _S) * (1.0 - a)
     beta = (1.0 + 1.0 / _S) * (1.0 - a)

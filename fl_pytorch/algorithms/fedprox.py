@@ -6,7 +6,9 @@ FedAvg with LOCAL_GRADIENT replaced: the gradient of the proximal local objectiv
 
 import dataclasses
 
+from ..core.algorithm import Tensor, Work
 from ..core.algorithm_options import AlgoOption
+from ..core.context import ClientContext
 from .fedavg import FEDAVG
 from .registry import register_algorithm
 
@@ -18,9 +20,9 @@ def _non_negative(v: str) -> float:
     return value
 
 
-def proximal_gradient(ctx, y):
-    """LOCAL_GRADIENT of FedProx."""
-    return ctx.grad(y) + ctx.options["mu_prox"] * (y - ctx.x)
+def proximal_gradient(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
+    """LOCAL_GRADIENT of FedProx: ``g + mu (y - x)``."""
+    return ctx.grad(y) + ctx.options["mu_prox"] * (y - ctx.x), work
 
 
 FEDPROX = register_algorithm(dataclasses.replace(

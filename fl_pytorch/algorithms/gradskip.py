@@ -36,11 +36,13 @@ gamma as the local lr and the global lr to 1. Full participation; a static local
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 
-from ..core.algorithm import Algorithm
+from ..core.algorithm import Algorithm, RoundStart, State, Tensor, Work
 from ..core.algorithm_options import AlgoOption, fraction
+from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting, StepSizes
 from ..errors import ConfigError
 from .registry import register_algorithm
@@ -74,7 +76,8 @@ def _kappas(setting: Setting) -> list[float] | None:
     return [big_l / mu for big_l in setting.L_i]
 
 
-def stop_probabilities(q, p: float, setting: Setting) -> tuple[float, ...]:
+def stop_probabilities(q: str | tuple[float, ...] | None, p: float, setting: Setting
+                       ) -> tuple[float, ...]:
     """Per client, the probability of stopping at a step (the original tool's q)."""
     n = setting.num_clients
     kappa = _kappas(setting)
@@ -95,49 +98,55 @@ def stop_probabilities(q, p: float, setting: Setting) -> tuple[float, ...]:
     return tuple(q[min(i, len(q) - 1)] for i in range(n))
 
 
-def resolve(options, setting: Setting):
+def resolve(options: dict[str, Any], setting: Setting) -> dict[str, Any]:
+    """Defaults of p and q (module docstring); q as per-client stop probabilities."""
     p, kappa = options["p"], _kappas(setting)
     if p is None:  # the paper's 1/sqrt(kappa_max), or the original tool's 0.01 without it
         p = 0.01 if kappa is None else 1.0 / math.sqrt(max(kappa))
     return {**options, "p": p, "q": stop_probabilities(options["q"], p, setting)}
 
 
-def init_client(client_id, x0):
+def init_client(client_id: int, x0: Tensor) -> State:
+    """h^_i = 0 and x^_i = x0 (the state after the previous communication)."""
     return {"h_hat": torch.zeros_like(x0), "x_hat": x0.detach().clone()}
 
 
-def draw_round_length(h, ctx):
+def draw_round_length(h: State, ctx: ServerContext) -> RoundStart:
+    """CLIENT_STATE: the round's length K ~ Geometric(p), the first theta_t = 1."""
     p = ctx.options["p"]
     u = torch.rand((), generator=ctx.generator, dtype=torch.float64).item()
-    ctx.local_steps = 1 if p >= 1 else 1 + int(math.log1p(-u) / math.log1p(-p))
-    return {}
+    return RoundStart(local_steps=1 if p >= 1 else 1 + int(math.log1p(-u) / math.log1p(-p)))
 
 
-def skipping_shifted_gradient(ctx, y):
-    s = ctx.scratch
-    if "h" not in s:
-        s["h"] = ctx.state["h_hat"] + (ctx.options["p"] / ctx.lr) * (ctx.x - ctx.state["x_hat"])
-        s["frozen"] = False
-    if s["frozen"]:
-        return torch.zeros_like(y)
+def skipping_shifted_gradient(ctx: ClientContext, y: Tensor, work: Work
+                              ) -> tuple[Tensor, Work]:
+    """LOCAL_GRADIENT: ``grad f_i(y) - h_i`` until the coin says stop, then 0 (frozen)."""
+    if ctx.step == 0:  # line 13 of the previous communication
+        h_i = ctx.state["h_hat"] + (ctx.options["p"] / ctx.lr) * (ctx.x - ctx.state["x_hat"])
+        work = {**work, "h": h_i, "frozen": False}
+    if work["frozen"]:
+        return torch.zeros_like(y), work
     g = ctx.grad(y)
     q = 1.0 - ctx.options["q"][ctx.client_id]  # the paper's: probability of another step
     if torch.rand((), generator=ctx.generator, dtype=torch.float64).item() >= q:
-        s["h"], s["frozen"] = g, True
-    return g - s["h"]
+        work = {**work, "h": g, "frozen": True}
+    return g - work["h"], work
 
 
-def send_shifted_model(ctx, x, y):
-    h = ctx.scratch["h"]
-    ctx.new_state["h_hat"], ctx.new_state["x_hat"] = h, y
-    return {"m": ctx.send(y - (ctx.lr / ctx.options["p"]) * h)}
+def send_shifted_model(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
+                       ) -> tuple[State, State]:
+    """LOCAL_STATE: ``y - (gamma/p) h_i`` uncompressed; keep h^_i = h_i and x^_i = y."""
+    h = work["h"]
+    return {"m": ctx.send(y - (ctx.lr / ctx.options["p"]) * h)}, {"h_hat": h, "x_hat": y}
 
 
-def move_to_average(agg, h, ctx):
+def move_to_average(agg: State, h: State, ctx: ServerContext) -> Tensor:
+    """SERVER_GRADIENT: ``x - mean``: SERVER_OPT with global lr 1 moves x to the average."""
     return ctx.x - agg["m"]
 
 
-def step_size(setting: Setting, options, convex: bool) -> StepSizes:
+def step_size(setting: Setting, options: dict[str, Any], convex: bool) -> StepSizes:
+    """Theorem 3.6's local step size with global lr 1 (strongly convex only)."""
     if not convex:
         raise ConfigError("--algorithm-options: invalid value 'th_stepsize_noncvx' for algorithm "
                           "'gradskip'; its theory is for strongly convex problems; valid: "

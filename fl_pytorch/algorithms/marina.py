@@ -28,35 +28,38 @@ smoothness): Theorem 2.1 (non-convex) ``1 / (L~ (1 + sqrt((1-p) omega / (p n))))
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 
-from ..core.algorithm import Algorithm, sum_and_step
+from ..core.algorithm import Algorithm, State, Tensor, Work, direction_sum, summing
 from ..core.algorithm_options import AlgoOption, fraction
+from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting, StepSizes
-from .dcgd import send_direction_sum
 from .registry import register_algorithm
 from .theory_checks import needs_full_participation
 
 
-def resolve(options, setting: Setting):
+def resolve(options: dict[str, Any], setting: Setting) -> dict[str, Any]:
+    """Default ``p = 1/(omega + 1)``; whether clients reuse their previous gradient."""
     p = options["p"]
     reuse = setting.participation >= 1.0 and options["internal_sgd"] == "full-gradient"
     return {**options, "p": 1.0 / (setting.omega + 1.0) if p is None else p,
             "reuse_gradient": reuse}
 
 
-def init_server(x0, ctx):
+def init_server(x0: Tensor, ctx: ServerContext) -> State:
+    """INIT_SERVER_STATE: g = 0, x_prev = x0."""
     return {"g": torch.zeros_like(x0), "x_prev": x0.detach().clone()}
 
 
-def coin(ctx) -> bool:
+def coin(ctx: ServerContext) -> bool:
     """The round's shared coin c_k ~ Bernoulli(p); the first round always synchronizes."""
     draw = torch.rand((), generator=ctx.generator, dtype=torch.float64).item()
     return ctx.round == 0 or draw < ctx.options["p"]
 
 
-def round_broadcast(h, ctx, full: bool):
+def round_broadcast(h: State, ctx: ServerContext, full: bool) -> dict[str, object]:
     """What the clients need: the coin, and on compressed rounds g and x_prev.
 
     g only when a client takes several local steps; x_prev unless every client can reuse its
@@ -64,7 +67,7 @@ def round_broadcast(h, ctx, full: bool):
     """
     if full:
         return {"full": True}
-    sent = {"full": False}
+    sent: dict[str, object] = {"full": False}
     if ctx.max_local_steps > 1:
         sent["g"] = h["g"]
     if not ctx.options["reuse_gradient"]:
@@ -72,35 +75,43 @@ def round_broadcast(h, ctx, full: bool):
     return sent
 
 
-def draw_coin(h, ctx):
+def draw_coin(h: State, ctx: ServerContext) -> dict[str, object]:
     """CLIENT_STATE: the coin and what the clients need."""
     return round_broadcast(h, ctx, coin(ctx))
 
 
-def gradient_or_difference(ctx, y):
+def gradient_or_difference(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: ``grad f_i(y)`` or ``g + C(grad f_i(y) - grad f_i(x_prev))``."""
     g = ctx.grad(y)
-    if ctx.options["reuse_gradient"] and "g_last" not in ctx.new_state:
-        ctx.new_state["g_last"] = g  # the gradient at this round's x, reused next round
+    if ctx.options["reuse_gradient"] and ctx.step == 0:
+        work = {**work, "g_now": g}  # the gradient at this round's x, reused next round
     sent = ctx.broadcast
     if sent["full"]:
-        return ctx.send(g)
-    previous = ctx.grad(sent["x_prev"]) if "x_prev" in sent else ctx.state["g_last"]
+        return ctx.send(g), work
+    previous = ctx.grad(sent["x_prev"]) if "x_prev" in sent else work["g_last"]
     m = ctx.compress(g - previous)
-    return m + sent["g"] if "g" in sent else m
+    return (m + sent["g"] if "g" in sent else m), work
 
 
-def estimator(agg, h, ctx):
+def send_sum(ctx: ClientContext, x: Tensor, y: Tensor, work: Work) -> tuple[State, State]:
+    """LOCAL_STATE: D_i; keep this round's gradient at x when it is reused next round."""
+    updates = {"g_last": work["g_now"]} if "g_now" in work else {}
+    return {"d": direction_sum(ctx, x, y, work)}, updates
+
+
+def estimator(agg: State, h: State, ctx: ServerContext) -> Tensor:
     """SERVER_GRADIENT of the MARINA family: ``mean D_i`` (plus g when the clients lacked it)."""
     sent = ctx.broadcast
     return agg["d"] if sent["full"] or "g" in sent else h["g"] + agg["d"]
 
 
-def keep_estimator(agg, h, ctx):
+def keep_estimator(agg: State, h: State, ctx: ServerContext) -> State:
+    """SERVER_GLOBAL_STATE: G as g, the round's x as x_prev."""
     return {"g": ctx.direction, "x_prev": ctx.x}
 
 
-def step_size(setting: Setting, options, convex: bool) -> StepSizes:
+def step_size(setting: Setting, options: dict[str, Any], convex: bool) -> StepSizes:
+    """Theorem 2.1 (non-convex) or 2.2 (PL) of the MARINA paper."""
     needs_full_participation(setting, "marina", "pp-marina")
     p = options["p"]
     return marina_step(setting, p, (1.0 - p) * setting.omega / (p * setting.num_clients), convex)
@@ -120,8 +131,8 @@ MARINA = register_algorithm(Algorithm(
     options={"p": AlgoOption(fraction("p"), None,
                              "probability of a full-gradient round (default 1/(omega+1))")},
     init_server_state=init_server, client_state=draw_coin,
-    local_gradient=gradient_or_difference, client_opt=sum_and_step,
-    local_state=send_direction_sum, server_gradient=estimator,
+    local_gradient=summing(gradient_or_difference), local_state=send_sum,
+    server_gradient=estimator,
     server_global_state=keep_estimator, compressor_kind="unbiased", step_size=step_size,
     resolve_options=resolve,
 ))

@@ -21,16 +21,20 @@ average smoothness L of the individual samples, which datasets do not expose, so
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
-from ..core.algorithm import Algorithm, zero_server_state
+from ..core.algorithm import Algorithm, State, Tensor, Work, zero_server_state
 from ..core.algorithm_options import AlgoOption, fraction
+from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting
 from .marina import estimator
 from .registry import register_algorithm
 
 
-def resolve(options, setting: Setting):
+def resolve(options: dict[str, Any], setting: Setting) -> dict[str, Any]:
+    """Default ``p = b' / (b + b')`` averaged over the clients."""
     if options["p"] is not None:
         return options
     ratios = [b / (b + n) for b, n in zip(setting.batch_sizes, setting.samples_per_client)]
@@ -40,19 +44,22 @@ def resolve(options, setting: Setting):
 init_server = zero_server_state("g")
 
 
-def draw_coin(h, ctx):
+def draw_coin(h: State, ctx: ServerContext) -> dict[str, object]:
+    """CLIENT_STATE: the shared coin (the first round takes the large batch)."""
     coin = torch.rand((), generator=ctx.generator, dtype=torch.float64).item() < ctx.options["p"]
     return {"full": ctx.round == 0 or coin}
 
 
-def send_gradient_or_minibatch_difference(ctx, x, y):
-    ctx.new_state["x_prev"] = x
+def send_gradient_or_minibatch_difference(ctx: ClientContext, x: Tensor, y: Tensor,
+                                          work: Work) -> tuple[State, State]:
+    """LOCAL_STATE: the full local gradient, or a minibatch difference at x and x_prev."""
     if ctx.broadcast["full"]:
-        return {"d": ctx.send(ctx.full_grad(x))}
-    return {"d": ctx.send(ctx.grad(x) - ctx.grad(ctx.state["x_prev"]))}
+        return {"d": ctx.send(ctx.full_grad(x))}, {"x_prev": x}
+    return {"d": ctx.send(ctx.grad(x) - ctx.grad(ctx.state["x_prev"]))}, {"x_prev": x}
 
 
-def keep_estimator(agg, h, ctx):
+def keep_estimator(agg: State, h: State, ctx: ServerContext) -> State:
+    """SERVER_GLOBAL_STATE: G as g."""
     return {"g": ctx.direction}
 
 

@@ -18,29 +18,33 @@ Theorem 4.2 (PL, ``th_stepsize_cvx``) ``min(1 / (L~ (1 + sqrt(2(1-p)(1+omega)/(p
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
+from ..core.algorithm import RoundStart, State
 from ..core.algorithm_options import AlgoOption, fraction
+from ..core.context import ServerContext
 from ..core.theory import Setting, StepSizes
 from .marina import MARINA, coin, marina_step, round_broadcast
 from .registry import register_algorithm
 
 
-def resolve(options, setting: Setting):
+def resolve(options: dict[str, Any], setting: Setting) -> dict[str, Any]:
+    """Default ``p = (S/n) / (1 + omega)``; clients never reuse a gradient (sampling)."""
     p = options["p"]
     if p is None:
         p = setting.participation / (1.0 + setting.omega)
     return {**options, "p": p, "reuse_gradient": False}
 
 
-def draw_coin(h, ctx):
+def draw_coin(h: State, ctx: ServerContext) -> RoundStart:
     """CLIENT_STATE: the coin; a synchronization round takes every client."""
     full = coin(ctx)
-    if full:
-        ctx.participants = list(range(ctx.num_clients))
-    return round_broadcast(h, ctx, full)
+    return RoundStart(round_broadcast(h, ctx, full),
+                      participants=list(range(ctx.num_clients)) if full else None)
 
 
-def step_size(setting: Setting, options, convex: bool) -> StepSizes:
+def step_size(setting: Setting, options: dict[str, Any], convex: bool) -> StepSizes:
+    """Theorem 4.1 (non-convex) or 4.2 (PL) of the MARINA paper."""
     p, r = options["p"], setting.clients_per_round
     return marina_step(setting, p, (1.0 - p) * (1.0 + setting.omega) / (p * r), convex)
 

@@ -25,12 +25,12 @@ Paper Algorithm 1 with control variates c (server) and c_i (client), option II:
 from __future__ import annotations
 
 import dataclasses
-
-import torch
+from typing import Any
 
 from ..compressors.identity import Identity
-from ..core.algorithm import zero_client_state, zero_server_state
+from ..core.algorithm import State, Tensor, Work, zero_client_state, zero_server_state
 from ..core.algorithm_options import AlgoOption, fraction
+from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting
 from ..errors import ConfigError
 from .fedavg import FEDAVG
@@ -40,7 +40,7 @@ VARIANTS = ("option2", "damped", "original_tool")
 COMPRESS = ("both", "model", "control")
 
 
-def _choice(name: str, valid: tuple[str, ...]):
+def _choice(name: str, valid: tuple[str, ...]) -> Any:
     def parse(v: str) -> str:
         if v not in valid:
             raise ValueError(f"{name} must be one of {', '.join(valid)}")
@@ -48,7 +48,7 @@ def _choice(name: str, valid: tuple[str, ...]):
     return parse
 
 
-def resolve(options, setting: Setting):
+def resolve(options: dict[str, Any], setting: Setting) -> dict[str, Any]:
     """Default cv_rate of variant:damped: 1/(1 + omega) of the compressor that dc goes through."""
     rate, variant = options["cv_rate"], options["variant"]
     if rate is not None and variant != "damped":
@@ -66,19 +66,20 @@ def resolve(options, setting: Setting):
     return {**options, "cv_rate": 1.0 / (1.0 + setting.omega)}
 
 
-def broadcast_c(h, ctx):
+def broadcast_c(h: State, ctx: ServerContext) -> dict[str, object]:
+    """CLIENT_STATE: the server's control variate c."""
     return {"c": h["c"]}
 
 
-def corrected_gradient(ctx, y):
-    """LOCAL_GRADIENT: ``g_i(y) - c_i + c`` (the original tool's first step also draws dc)."""
+def corrected_gradient(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
+    """LOCAL_GRADIENT: ``g_i(y) - c_i + c`` (the original tool's first step also keeps dc)."""
     g = ctx.grad(y)
-    if ctx.options["variant"] == "original_tool" and "dc" not in ctx.scratch:
-        ctx.scratch["dc"] = g - ctx.broadcast["c"]
-    return g - ctx.state["c_i"] + ctx.broadcast["c"]
+    if ctx.options["variant"] == "original_tool" and ctx.step == 0:
+        work = {**work, "dc": g - ctx.broadcast["c"]}
+    return g - ctx.state["c_i"] + ctx.broadcast["c"], work
 
 
-def _through(ctx, t: torch.Tensor, which: str) -> torch.Tensor:
+def _through(ctx: ClientContext, t: Tensor, which: str) -> Tensor:
     """``t`` through the uplink compressor, or uncompressed (bits counted either way)."""
     mode = ctx.options["compress"]
     if mode == "both" or mode == which or isinstance(ctx.uplink, Identity):
@@ -86,20 +87,21 @@ def _through(ctx, t: torch.Tensor, which: str) -> torch.Tensor:
     return ctx.send(t)
 
 
-def send_delta_and_control(ctx, x, y):
+def send_delta_and_control(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
+                           ) -> tuple[State, State]:
     """LOCAL_STATE: compressed dy and dc; the new c_i as the variant says."""
     c_i, variant = ctx.state["c_i"], ctx.options["variant"]
+    updates: State = {}
     if variant == "original_tool":
-        dc = _through(ctx, ctx.scratch["dc"], "control")
+        dc = _through(ctx, work["dc"], "control")
     else:
         c_plus = c_i - ctx.broadcast["c"] + (x - y) / (ctx.steps * ctx.lr)
         dc = _through(ctx, c_plus - c_i, "control")
-        ctx.new_state["c_i"] = c_plus if variant == "option2" \
-            else c_i + ctx.options["cv_rate"] * dc
-    return {"delta": _through(ctx, y - x, "model"), "dc": dc}
+        updates["c_i"] = c_plus if variant == "option2" else c_i + ctx.options["cv_rate"] * dc
+    return {"delta": _through(ctx, y - x, "model"), "dc": dc}, updates
 
 
-def update_c(agg, h, ctx):
+def update_c(agg: State, h: State, ctx: ServerContext) -> State:
     """SERVER_GLOBAL_STATE: ``c + |S|/N mean(dc)`` (times cv_rate when damped)."""
     rate = ctx.options["cv_rate"] if ctx.options["variant"] == "damped" else 1.0
     return {"c": h["c"] + (rate * ctx.n_participants / ctx.num_clients) * agg["dc"]}

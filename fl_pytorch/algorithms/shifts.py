@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
-
+from ..core.algorithm import State, Tensor, Work
 from ..core.context import ClientContext
 from ..core.theory import Setting
 
@@ -22,14 +21,14 @@ def resolve_alpha(options: dict[str, Any], setting: Setting) -> dict[str, Any]:
     return {**options, "alpha": 1.0 / (1.0 + setting.omega) if alpha is None else alpha}
 
 
-def shift(ctx: ClientContext, key: str) -> torch.Tensor:
-    """The client's current shift (its stored one at the first step of the round)."""
-    return ctx.scratch[key] if key in ctx.scratch else ctx.state[key]
-
-
-def compressed_shifted_difference(ctx: ClientContext, g: torch.Tensor, key: str) -> torch.Tensor:
-    """``m = C(g - h_i)``; moves the shift ``h_i <- h_i + alpha m`` and keeps it for the store."""
-    h_i = shift(ctx, key)
+def compressed_shifted_difference(ctx: ClientContext, g: Tensor, key: str, work: Work
+                                  ) -> tuple[Tensor, Work]:
+    """``m = C(g - h_i)`` and the work state with the moved shift ``h_i + alpha m``."""
+    h_i = work[key]
     m = ctx.compress(g - h_i)
-    ctx.scratch[key] = ctx.new_state[key] = h_i + ctx.options["alpha"] * m
-    return m
+    return m, {**work, key: h_i + ctx.options["alpha"] * m}
+
+
+def kept(work: Work, *keys: str) -> State:
+    """The stored-state updates: ``work``'s entries under ``keys``."""
+    return {k: work[k] for k in keys}

@@ -13,16 +13,18 @@ An algorithm is a frozen record of plain functions. A variant is FedAvg with som
         A = weighted mean of U_i over S              # client-id order
         G = SERVER_GRADIENT(A, H);  x = SERVER_OPT(x, G);  H = SERVER_GLOBAL_STATE(A, H)
 
-Every algorithm runs the local loop. For the gradient methods (DCGD, DIANA, MARINA, EF21, COFIG,
-FRECON and their variants) LOCAL_GRADIENT is the method's per-step direction d^k (compressed, with
-its per-step state updates and bits), CLIENT_OPT steps with it and remembers the sum
-``D = sum_k d^k`` (:func:`sum_and_step`, :func:`direction_sum`), and SERVER_GRADIENT uses the mean
-of D where the one-step method uses the mean message: with ``-li 1`` each is exactly its paper's
-method, with K local steps it is the original FL_PyTorch's local-step version (docs/algorithms.md).
-Algorithms with ``local_steps=False`` (PAGE) take exactly one step per round and refuse ``-li`` >
-1; ``draws_round_length`` ones (GradSkip) set ``ctx.local_steps`` in CLIENT_STATE and refuse
-``-li`` too. CLIENT_STATE may widen the round's ``ctx.participants`` (PP-MARINA's synchronization
-rounds gather every client).
+Hooks are typed (``core/hooks.py``) and return what they produce: LOCAL_GRADIENT takes and
+returns the client's work state of the round (it starts as the client's stored state), LOCAL_STATE
+returns the message and the updates of the stored state. Every algorithm runs the local loop. For
+the gradient methods (DCGD, DIANA, MARINA, EF21, COFIG, FRECON and their variants) LOCAL_GRADIENT
+is the method's per-step direction d^k (compressed, with its per-step state updates and bits),
+wrapped by :func:`summing` to keep ``D = sum_k d^k`` (:func:`direction_sum`), and SERVER_GRADIENT
+uses the mean of D where the one-step method uses the mean message: with ``-li 1`` each is
+exactly its paper's method, with K local steps it is the original FL_PyTorch's local-step version
+(docs/algorithms.md). Algorithms with ``local_steps=False`` (PAGE) take exactly one step per round
+and refuse ``-li`` > 1; ``draws_round_length`` ones (GradSkip) set the round's local steps in
+CLIENT_STATE (a :class:`~fl_pytorch.core.hooks.RoundStart`) and refuse ``-li`` too. CLIENT_STATE
+may also widen the round's participants (PP-MARINA's synchronization rounds gather every client).
 
 Besides the hooks, the record declares what the algorithm requires (checked at setup by
 ``core/compat.py``): the compressor family it accepts, whether every client must take part in
@@ -40,11 +42,28 @@ import torch
 
 from .algorithm_options import AlgoOption
 from .context import ClientContext, ServerContext
+from .hooks import (
+    ClientOpt,
+    ClientStateHook,
+    InitClientState,
+    InitServerState,
+    LocalGradient,
+    LocalState,
+    RoundStart,
+    ServerGlobalState,
+    ServerGradient,
+    ServerOpt,
+    State,
+    Tensor,
+    Work,
+)
 from .optim import PlainSGD
 from .theory import Setting, StepSizes
 
-Tensor = torch.Tensor
-State = dict[str, Tensor]
+__all__ = ["Algorithm", "RoundStart", "State", "Tensor", "Work", "broadcast_nothing",
+           "direction_sum", "keep_state", "minus_mean_delta", "no_client_state", "no_state",
+           "optimizer_step", "plain_gradient", "send_model_delta", "server_optimizer_step",
+           "summing", "zero_client_state", "zero_server_state"]
 
 
 def no_state(x0: Tensor, ctx: ServerContext) -> State:
@@ -53,27 +72,28 @@ def no_state(x0: Tensor, ctx: ServerContext) -> State:
 
 
 def no_client_state(client_id: int, x0: Tensor) -> State:
+    """A client that stores nothing."""
     return {}
 
 
-def zero_server_state(*keys: str) -> Callable[[Tensor, ServerContext], State]:
+def zero_server_state(*keys: str) -> InitServerState:
     """INIT_SERVER_STATE with a zero vector (the model's shape) under each key."""
     return lambda x0, ctx: {k: torch.zeros_like(x0) for k in keys}
 
 
-def zero_client_state(*keys: str) -> Callable[[int, Tensor], State]:
+def zero_client_state(*keys: str) -> InitClientState:
     """Client-state initializer with a zero vector (the model's shape) under each key."""
     return lambda client_id, x0: {k: torch.zeros_like(x0) for k in keys}
 
 
-def broadcast_nothing(h: State, ctx: ServerContext) -> State:
+def broadcast_nothing(h: State, ctx: ServerContext) -> dict[str, object]:
     """CLIENT_STATE: the server sends only the model."""
     return {}
 
 
-def plain_gradient(ctx: ClientContext, y: Tensor) -> Tensor:
+def plain_gradient(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: the configured stochastic gradient of f_i at y."""
-    return ctx.grad(y)
+    return ctx.grad(y), work
 
 
 def optimizer_step(ctx: ClientContext, y: Tensor, g: Tensor, k: int) -> Tensor:
@@ -83,27 +103,31 @@ def optimizer_step(ctx: ClientContext, y: Tensor, g: Tensor, k: int) -> Tensor:
     return y
 
 
-def sum_and_step(ctx: ClientContext, y: Tensor, g: Tensor, k: int) -> Tensor:
-    """CLIENT_OPT of the gradient methods: add ``g`` to the round's sum D, then step with it."""
-    total = ctx.scratch.get("D")
-    ctx.scratch["D"] = g.clone() if total is None else total + g
-    return optimizer_step(ctx, y, g, k)
+def summing(hook: LocalGradient) -> LocalGradient:
+    """``hook`` that also keeps the sum of its directions, ``D = sum_k d^k``, in ``work``."""
+    def summed(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
+        g, work = hook(ctx, y, work)
+        total = work.get("D")
+        return g, {**work, "D": g.clone() if total is None else total + g}
+    summed.__doc__ = hook.__doc__
+    return summed
 
 
-def direction_sum(ctx: ClientContext, x: Tensor, y: Tensor) -> Tensor:
+def direction_sum(ctx: ClientContext, x: Tensor, y: Tensor, work: Work) -> Tensor:
     """``D = sum_k d^k``, the sum of the round's local directions, ``= (x - y) / lr``.
 
     Summed exactly when the local optimizer is plain SGD (then ``y = x - lr D``); otherwise the
     model change divided by the round's local learning rate (the optimizer's own directions).
     """
     if isinstance(ctx.optimizer, PlainSGD):
-        return ctx.scratch["D"]
+        return work["D"]
     return (x - y) / ctx.lr
 
 
-def send_model_delta(ctx: ClientContext, x: Tensor, y: Tensor) -> State:
+def send_model_delta(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
+                     ) -> tuple[State, State]:
     """LOCAL_STATE: send the compressed model change ``y - x``."""
-    return {"delta": ctx.compress(y - x)}
+    return {"delta": ctx.compress(y - x)}, {}
 
 
 def minus_mean_delta(agg: State, h: State, ctx: ServerContext) -> Tensor:
@@ -134,15 +158,15 @@ class Algorithm:
     #: CLIENT_STATE sets each round's number of local steps (GradSkip); ``-li`` is refused
     draws_round_length: bool = False
     options: dict[str, AlgoOption] = field(default_factory=dict)
-    init_server_state: Callable[[Tensor, ServerContext], State] = no_state
-    init_client_state: Callable[[int, Tensor], State] = no_client_state
-    client_state: Callable[[State, ServerContext], State] = broadcast_nothing
-    local_gradient: Callable[[ClientContext, Tensor], Tensor] = plain_gradient
-    client_opt: Callable[[ClientContext, Tensor, Tensor, int], Tensor] = optimizer_step
-    local_state: Callable[[ClientContext, Tensor, Tensor], State] = send_model_delta
-    server_gradient: Callable[[State, State, ServerContext], Tensor] = minus_mean_delta
-    server_opt: Callable[[Tensor, Tensor, ServerContext], Tensor] = server_optimizer_step
-    server_global_state: Callable[[State, State, ServerContext], State] = keep_state
+    init_server_state: InitServerState = no_state
+    init_client_state: InitClientState = no_client_state
+    client_state: ClientStateHook = broadcast_nothing
+    local_gradient: LocalGradient = plain_gradient
+    client_opt: ClientOpt = optimizer_step
+    local_state: LocalState = send_model_delta
+    server_gradient: ServerGradient = minus_mean_delta
+    server_opt: ServerOpt = server_optimizer_step
+    server_global_state: ServerGlobalState = keep_state
     extra: dict[str, Any] = field(default_factory=dict)
     #: compressors accepted on the uplink: 'unbiased' (E C(x) = x, omega), 'contractive'
     #: (alpha; an unbiased C is used as C/(omega+1)), 'any', or 'none' (sends uncompressed:

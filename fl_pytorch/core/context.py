@@ -50,11 +50,12 @@ class ServerContext:
 
 @dataclass
 class ClientContext:
-    """One client in one round.
+    """One client in one round: read-only facts and counting services for the hooks.
 
-    Hooks read ``x``, ``broadcast``, ``state``; they write ``new_state`` (saved to the client-
-    state store after the round) and call ``grad``, ``full_grad``, ``compress`` and ``send``,
-    which count oracle calls and bits.
+    Hooks read ``x``, ``broadcast``, ``state`` (the client's stored state at the start of the
+    round), ``step`` (the current local step) and call ``grad``, ``full_grad``, ``compress`` and
+    ``send``, which count oracle calls and bits. They write nothing here: what they produce they
+    return (``core/hooks.py``).
     """
 
     client_id: int
@@ -72,8 +73,7 @@ class ClientContext:
     uplink: Compressor
     batch: torch.Tensor | None = None  # indices (into inputs) of the current minibatch
     optimizer: torch.optim.Optimizer | None = None
-    new_state: dict[str, torch.Tensor] = field(default_factory=dict)
-    scratch: dict[str, Any] = field(default_factory=dict)  # hooks' memory within the round
+    step: int = 0  # the current local step (0-based), set by the engine
     bits_up: int = 0
     oracle_full: int = 0
     oracle_samples: int = 0

@@ -29,6 +29,7 @@ from .checkpoint import Checkpointer, capture, checkpoint_path, load_checkpoint,
 from .client_state import ClientStateStore
 from .context import ServerContext
 from .downlink import Downlink
+from .hooks import RoundStart
 from .local import ClientResult, RoundAborted, RoundPlan, collect_states, run_round
 from .metrics import ROW_METRICS, Evaluator
 from .optim import build_optimizer, scheduled_lr, set_lr
@@ -176,7 +177,12 @@ class Engine:
                 if sctx.participants:
                     # Step 2: s = CLIENT_STATE(H), broadcast with x (downlink, maybe compressed).
                     sctx.x = x.detach().clone()
-                    sctx.broadcast = alg.client_state(h, sctx)
+                    started = alg.client_state(h, sctx)
+                    if isinstance(started, RoundStart):
+                        sctx.participants = started.participants or sctx.participants
+                        sctx.local_steps = started.local_steps
+                        started = started.broadcast
+                    sctx.broadcast = started
                     replicas = dict(downlink.replicas)  # put back if the round is aborted
                     x_sent, sent, bits_per_client = downlink.send(sctx.x, sctx.broadcast,
                                                                   sctx.generator)

@@ -106,7 +106,7 @@ def run_client(sim: Any, store: ClientStateStore, plan: RoundPlan, client_id: in
                         steps=len(batches), oracle=sim.oracle, inputs=inputs, targets=targets,
                         uplink=sim.uplink,
                         buffers=None if plan.buffers is None else plan.buffers.clone())
-    hook = "local_gradient"
+    hook, work = "local_gradient", dict(state)
     try:
         y = plan.x
         if alg.local_steps:
@@ -114,19 +114,19 @@ def run_client(sim: Any, store: ClientStateStore, plan: RoundPlan, client_id: in
             ctx.optimizer = build_optimizer(cfg.local_optimiser, y, plan.local_lr,
                                             cfg.local_momentum, cfg.local_weight_decay)
             for k, batch in enumerate(batches):
-                ctx.batch = batch
+                ctx.batch, ctx.step = batch, k
                 hook = "local_gradient"
-                g = alg.local_gradient(ctx, y)
+                g, work = alg.local_gradient(ctx, y, work)
                 hook = "client_opt"
                 y = alg.client_opt(ctx, y, g, k)
             y.grad = None
         else:
             ctx.batch = batches[0]
         hook = "local_state"
-        message = alg.local_state(ctx, plan.x, y)
+        message, updates = alg.local_state(ctx, plan.x, y, work)
     except Exception as e:
         raise HookError(f"round {plan.round}, client {client_id}, hook "
                         f"{hook.upper()} of {alg.name!r}: {type(e).__name__}: {e}") from e
-    return ClientResult(client_id, message, {**sampler_state, **ctx.new_state}, ctx.bits_up,
+    return ClientResult(client_id, message, {**sampler_state, **updates}, ctx.bits_up,
                         ctx.oracle_full,
                         ctx.oracle_samples, ctx.buffers)

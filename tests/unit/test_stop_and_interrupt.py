@@ -29,10 +29,10 @@ def test_stop_request_finishes_the_round_and_saves(quad_config, tmp_path):
 
 
 def test_failure_in_a_hook_is_saved_and_named(quad_config, tmp_path):
-    def broken_gradient(ctx, y):
+    def broken_gradient(ctx, y, work):
         if ctx.round == 2 and ctx.client_id == 3:
             raise FloatingPointError("boom")
-        return ctx.grad(y)
+        return ctx.grad(y), work
 
     handle = prepare(quad_config(rounds=5), out=tmp_path / "r.bin")
     sim = handle.engine.sim
