@@ -24,7 +24,6 @@ from .distributed.addresses import WorkerAddress, parse_worker_entry  # noqa: F4
 from .distributed.auth import load_secret  # noqa: F401 (for the GUI's remote machines dialog)
 from .distributed.probe import WorkerStatus, probe_worker  # noqa: F401 (for the GUI)
 from .errors import ConfigError, is_out_of_memory, one_line
-from .utils.devices import parse_devices
 from .utils.logging_setup import LOGGER
 from .utils.monitor import ResourceLogCallback
 from .utils.wandb_tracking import wandb_logger
@@ -67,7 +66,7 @@ class RunHandle:
         checkpoint = checkpoint_path(config, self.out_path)
         preflight.before_build(config, self.out_path, checkpoint)
         sim = _build(config)
-        devices = parse_devices(config.gpu)
+        devices = sim.devices
         tracker, tracker_note = wandb_logger(config)
         for note in [*compat_notes(config, devices), *filter(None, [tracker_note])]:
             LOGGER.warning(note)

@@ -67,7 +67,7 @@ def _check_parts(parts: dict[str, Any], rounds: int, path: str | Path) -> None:
 
 def check_fits(data: dict[str, Any], sim: Any) -> None:
     """The saved state has the shapes of ``sim`` (same parameters, same clients)."""
-    from .engine import CLIENT_TOTALS
+    from .run_state import CLIENT_TOTALS
     path, parts = sim.config.resume_from, data["parts"]
     _check_parts(parts, data["round"], path)
     if parts["x"].shape != sim.x0.shape:

@@ -91,15 +91,15 @@ def collect_states(executor: Any, store: ClientStateStore) -> None:
 def run_client(sim: Any, store: ClientStateStore, plan: RoundPlan, client_id: int
                ) -> ClientResult:
     """Run client ``client_id`` for the round described by ``plan``."""
-    cfg, alg = sim.config, sim.algorithm
+    local, alg = sim.local, sim.algorithm
     plan = plan.to(sim.device)
-    gen = stream(cfg.manual_runtime_seed, plan.round, client_id)
+    gen = stream(local.seed, plan.round, client_id)
     inputs, targets = sim.client_data[client_id]
-    iters = (plan.local_steps or cfg.number_of_local_iters) if alg.local_steps else 1
+    iters = (plan.local_steps or local.iterations) if alg.local_steps else 1
     state = store.get(client_id, sim.device)
     batches, sampler_state = client_plan(
-        sim.options, inputs.shape[0], cfg.batch_size, iters,
-        cfg.run_local_steps or not alg.local_steps or plan.local_steps is not None, gen, state)
+        sim.options, inputs.shape[0], local.batch_size, iters,
+        local.steps_mode or not alg.local_steps or plan.local_steps is not None, gen, state)
     ctx = ClientContext(client_id=client_id, round=plan.round, x=plan.x,
                         broadcast=plan.broadcast, state=state,
                         options=sim.options, generator=gen, lr=plan.local_lr,
@@ -111,8 +111,8 @@ def run_client(sim: Any, store: ClientStateStore, plan: RoundPlan, client_id: in
         y = plan.x
         if alg.local_steps:
             y = plan.x.clone()
-            ctx.optimizer = build_optimizer(cfg.local_optimiser, y, plan.local_lr,
-                                            cfg.local_momentum, cfg.local_weight_decay)
+            ctx.optimizer = build_optimizer(local.optimiser, y, plan.local_lr, local.momentum,
+                                            local.weight_decay)
             for k, batch in enumerate(batches):
                 ctx.batch, ctx.step = batch, k
                 hook = "local_gradient"

@@ -13,6 +13,7 @@ import torch
 from ..compressors import Compressor, parse_compressor
 from ..config import Config
 from ..data.federated import FederatedDataset
+from ..execution.spec import ExecutorSpec, parse_executor_spec
 from ..models.options import apply_model_options
 from ..utils.devices import parse_devices
 from .algorithm import Algorithm
@@ -31,6 +32,26 @@ from .setup_checks import (
     scaled_x0,
 )
 from .theory import Setting, StepSizes, expected_clients, problem_constants, selected_step_sizes
+
+
+@dataclass(frozen=True)
+class LocalTraining:
+    """How clients train locally, parsed once from the options."""
+
+    optimiser: str  # --local-optimiser
+    momentum: float  # --local-momentum
+    weight_decay: float  # --local-weight-decay
+    iterations: int  # -li: local steps, or epochs
+    steps_mode: bool  # --run-local-steps: -li counts steps
+    batch_size: int  # -b, the minibatch of internal_sgd:sgd
+    seed: int  # --manual-runtime-seed: the clients' random streams
+
+    @classmethod
+    def of(cls, config: Config) -> LocalTraining:
+        """The local training that ``config`` describes."""
+        return cls(config.local_optimiser, config.local_momentum, config.local_weight_decay,
+                   config.number_of_local_iters, config.run_local_steps, config.batch_size,
+                   config.manual_runtime_seed)
 
 
 @dataclass
@@ -55,6 +76,9 @@ class Simulation:
     local_lr: float  # --local-lr, or the theoretical one (local methods)
     server_optimiser: str  # --global-optimiser, or the algorithm's fixed one (FedOpt)
     step_sizes: StepSizes | None = None  # set when th_stepsize_cvx/noncvx selected them
+    devices: list[torch.device] = dataclasses.field(default_factory=list)  # --gpu, parsed once
+    local: LocalTraining | None = None  # how clients train, parsed once
+    executor_spec: ExecutorSpec = ExecutorSpec("sequential")  # --threadpool-for-local-opt
 
     @property
     def num_clients(self) -> int:
@@ -120,7 +144,8 @@ def build_simulation(config: Config) -> Simulation:
     downlink = parse_compressor(config.server_compressor, "--server-compressor")
     server_opt = server_optimiser(algorithm, config.global_optimiser)
     check_local_steps(algorithm, config.number_of_local_iters)
-    device = parse_devices(config.gpu)[0]
+    devices = parse_devices(config.gpu)
+    device = devices[0]
     dtype = DTYPES[config.compute_type]
     dataset = DATASETS.get(config.dataset)(config)
     check_sampling(config.client_sampling_type, dataset.num_clients, config.num_clients_per_round)
@@ -161,7 +186,9 @@ def build_simulation(config: Config) -> Simulation:
                       weights=weights.to(device=device, dtype=dtype), x0=x0, solution=solution,
                       client_data=[_client_view(data, ix) for ix in data.client_indices],
                       downlink=downlink, setting=setting, global_lr=global_lr,
-                      local_lr=local_lr, server_optimiser=server_opt, step_sizes=step_sizes)
+                      local_lr=local_lr, server_optimiser=server_opt, step_sizes=step_sizes,
+                      devices=devices, local=LocalTraining.of(config),
+                      executor_spec=parse_executor_spec(config.threadpool_for_local_opt))
 
 
 def _setting(config: Config, dataset: FederatedDataset, weights: torch.Tensor,

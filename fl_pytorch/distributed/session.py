@@ -119,7 +119,7 @@ class Session:
                 config = worker_config(field(self.setup, "config", dict), self.devices,
                                        self.data_path)
                 sim = build_simulation(config)
-                executor = build_executor(config)
+                executor = build_executor(sim)
                 torch.set_num_threads(config.intra_op_threads)
                 torch.use_deterministic_algorithms(config.deterministic)
                 executor.start(sim)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..errors import ConfigError
-from ..utils.devices import parse_devices
 from .auto import AutoExecutor
 from .base import Executor
 from .device_pool import DevicePoolExecutor
@@ -36,27 +34,23 @@ def auto_workers_per_device(devices: list, intra_op_threads: int) -> int:
     return max(1, cpu_cores() // (intra_op_threads * cpu_entries))
 
 
-def build_executor(config: Any) -> Executor:
-    """The executor of ``config``.
+def build_executor(sim: Any) -> Executor:
+    """The executor of a simulation (``sim.executor_spec``, ``sim.devices``).
 
     Remote workers for ``--external-devices``; otherwise sequential for 0; per-device pools for
     N; for ``auto``, sequential measured against the pools (when the pools would run more than
     one thread).
     """
+    config, spec, devices = sim.config, sim.executor_spec, sim.devices
     if config.external_devices:  # the clients run on remote workers (docs/remote.md)
         from .remote import RemoteExecutor
         return RemoteExecutor(config)
-    spec = str(config.threadpool_for_local_opt)
-    devices = parse_devices(config.gpu)
-    if spec == "auto":
+    if spec.kind == "auto":
         workers = auto_workers_per_device(devices, config.intra_op_threads)
         if workers * len(devices) == 1:
             return SequentialExecutor()
         return AutoExecutor([SequentialExecutor(),
                              DevicePoolExecutor(devices, workers, config.intra_op_threads)])
-    if not spec.isdigit():
-        raise ConfigError(f"--threadpool-for-local-opt: invalid value {spec!r}; valid: auto or "
-                          "an integer >= 0 (0 = sequential)")
-    if int(spec) == 0:
+    if spec.kind == "sequential":
         return SequentialExecutor()
-    return DevicePoolExecutor(devices, int(spec), config.intra_op_threads)
+    return DevicePoolExecutor(devices, spec.workers, config.intra_op_threads)

@@ -86,13 +86,7 @@ class RemoteMachinesDialog(QDialog):
         self.setWindowTitle("Remote machines")
         self.settings = settings
         self.apply = apply
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["Machine", "Status"])
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = self._machines_table()
         for machine in load_machines(settings):
             self._add_row(str(machine))
         self.entry = QLineEdit()
@@ -142,6 +136,18 @@ class RemoteMachinesDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.resize(760, 420)
+
+    @staticmethod
+    def _machines_table() -> QTableWidget:
+        """The (machine, status) table."""
+        table = QTableWidget(0, 2)
+        table.setHorizontalHeaderLabels(["Machine", "Status"])
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        table.verticalHeader().hide()
+        return table
 
     def _add_row(self, machine: str) -> None:
         row = self.table.rowCount()

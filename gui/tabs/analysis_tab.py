@@ -59,43 +59,12 @@ class AnalysisTab(QWidget):
         header.customContextMenuRequested.connect(
             lambda pos: self.columns_menu().exec_(header.mapToGlobal(pos)))
 
-        open_button = QPushButton("Open results…")
-        open_button.clicked.connect(self.open_dialog)
-        remove_button = QPushButton("Remove")
-        remove_button.setToolTip("Remove the selected runs from this table")
-        remove_button.clicked.connect(self.remove_selected)
-        columns_button = QToolButton()
-        columns_button.setText("Columns")
-        columns_button.setPopupMode(QToolButton.InstantPopup)
-        columns_button.setToolTip("Choose the table's columns (also: right-click the header)")
-        columns_button.setMenu(QMenu(columns_button))
-        columns_button.menu().aboutToShow.connect(
-            lambda: self._fill_columns_menu(columns_button.menu()))
-        self.up_button = QToolButton()
-        self.up_button.setArrowType(Qt.UpArrow)
-        self.up_button.setText("Up")
-        self.up_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        self.up_button.setToolTip("Move the selected runs up (their lines and legend entries too)")
-        self.up_button.clicked.connect(lambda: self.move_selected(-1))
-        self.down_button = QToolButton()
-        self.down_button.setArrowType(Qt.DownArrow)
-        self.down_button.setText("Down")
-        self.down_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        self.down_button.setToolTip("Move the selected runs down")
-        self.down_button.clicked.connect(lambda: self.move_selected(1))
-        new_page = QPushButton("New plot page")
-        new_page.clicked.connect(self.add_page)
+        bar = self._toolbar()
         self.message = QLabel()
         self.error_box: QMessageBox | None = None  # the last "cannot open" message box
         self.message.setObjectName("fieldError")
         self.message.setWordWrap(True)
         self.message.hide()
-        bar = QHBoxLayout()
-        for widget in (open_button, remove_button, columns_button, self.up_button,
-                       self.down_button):
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        bar.addWidget(new_page)
 
         self.pages = QTabWidget()
         self.pages.tabCloseRequested.connect(self._close_page)
@@ -123,6 +92,43 @@ class AnalysisTab(QWidget):
         runner.run_updated.connect(self._run_changed)
         runner.run_ended.connect(self._run_changed)
         self.add_page()
+
+
+    def _toolbar(self) -> QHBoxLayout:
+        """Open, remove, columns, up/down and new-page buttons."""
+        open_button = QPushButton("Open results…")
+        open_button.clicked.connect(self.open_dialog)
+        remove_button = QPushButton("Remove")
+        remove_button.setToolTip("Remove the selected runs from this table")
+        remove_button.clicked.connect(self.remove_selected)
+        columns_button = QToolButton()
+        columns_button.setText("Columns")
+        columns_button.setPopupMode(QToolButton.InstantPopup)
+        columns_button.setToolTip("Choose the table's columns (also: right-click the header)")
+        columns_button.setMenu(QMenu(columns_button))
+        columns_button.menu().aboutToShow.connect(
+            lambda: self._fill_columns_menu(columns_button.menu()))
+        self.up_button = QToolButton()
+        self.up_button.setArrowType(Qt.UpArrow)
+        self.up_button.setText("Up")
+        self.up_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.up_button.setToolTip("Move the selected runs up (their lines and legend entries too)")
+        self.up_button.clicked.connect(lambda: self.move_selected(-1))
+        self.down_button = QToolButton()
+        self.down_button.setArrowType(Qt.DownArrow)
+        self.down_button.setText("Down")
+        self.down_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.down_button.setToolTip("Move the selected runs down")
+        self.down_button.clicked.connect(lambda: self.move_selected(1))
+        new_page = QPushButton("New plot page")
+        new_page.clicked.connect(self.add_page)
+        bar = QHBoxLayout()
+        for widget in (open_button, remove_button, columns_button, self.up_button,
+                       self.down_button):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(new_page)
+        return bar
 
     # ------------------------------------------------------------------ pages
     def page(self) -> PlotPage:

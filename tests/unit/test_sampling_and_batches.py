@@ -3,8 +3,8 @@
 import pytest
 import torch
 
+from fl_pytorch.core.aggregation import weighted_mean
 from fl_pytorch.core.batches import local_plan
-from fl_pytorch.core.engine import weighted_mean
 from fl_pytorch.core.local import ClientResult
 from fl_pytorch.core.sampling import sample_clients
 from fl_pytorch.utils.rng import generator

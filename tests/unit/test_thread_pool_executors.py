@@ -115,15 +115,17 @@ def test_auto_keeps_the_faster_candidate_and_closes_the_other(slow_first):
 
 
 def test_build_executor_follows_the_option(quad_config, monkeypatch):
-    assert isinstance(build_executor(quad_config(threadpool_for_local_opt="0")),
+    def build_executor_of(config):
+        return build_executor(build_simulation(config))
+    assert isinstance(build_executor_of(quad_config(threadpool_for_local_opt="0")),
                       SequentialExecutor)
-    pools = build_executor(quad_config(threadpool_for_local_opt="3", gpu="-1,-1"))
+    pools = build_executor_of(quad_config(threadpool_for_local_opt="3", gpu="-1,-1"))
     assert isinstance(pools, DevicePoolExecutor)
     assert (pools.workers_per_device, len(pools.devices)) == (3, 2)
     monkeypatch.setattr(factory, "cpu_cores", lambda: 1)
-    assert isinstance(build_executor(quad_config()), SequentialExecutor)  # one core: no pool
+    assert isinstance(build_executor_of(quad_config()), SequentialExecutor)  # one core: no pool
     monkeypatch.setattr(factory, "cpu_cores", lambda: 8)
-    auto = build_executor(quad_config(intra_op_threads=2))
+    auto = build_executor_of(quad_config(intra_op_threads=2))
     assert isinstance(auto, AutoExecutor)
     assert auto.candidates[1].workers_per_device == 4  # 8 cores / 2 threads per worker
 

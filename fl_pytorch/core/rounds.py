@@ -1,0 +1,116 @@
+"""One round of generalized FedAvg (paper, Algorithm 1), step by step.
+
+Step 1 samples the round's clients from the server's stream of the round; step 2 computes
+CLIENT_STATE and sends it with x (the downlink, maybe compressed); step 3 runs the clients' local
+work on the executor (any order, thread or machine); step 4 stores their new states and
+aggregates their messages in client-id order; step 5 is SERVER_GRADIENT, SERVER_OPT and
+SERVER_GLOBAL_STATE.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from ..utils.rng import SERVER, generator
+from .aggregation import mean_buffers, weighted_mean
+from .context import ServerContext
+from .hooks import RoundStart
+from .local import ClientResult, RoundAborted, RoundPlan, run_round
+from .optim import scheduled_lr, set_lr
+from .run_state import RunState
+from .sampling import sample_clients
+from .simulation import Simulation
+
+
+@dataclass
+class RoundOutcome:
+    """What one round did, for metrics and callbacks."""
+
+    round: int
+    lr: float
+    participants: list[int] = field(default_factory=list)
+    results: list[ClientResult] = field(default_factory=list)
+    direction_norm: float = math.nan
+    bits_down: int = 0
+
+
+class RoundRunner:
+    """Runs rounds of ``sim``'s algorithm on ``executor``, updating a :class:`RunState`."""
+
+    def __init__(self, sim: Simulation, executor: Any):
+        self.sim, self.executor, self.alg = sim, executor, sim.algorithm
+
+    def server_context(self, t: int, state: RunState) -> ServerContext:
+        """The server's context of round t (its own random stream, the scheduled lr)."""
+        sim, cfg = self.sim, self.sim.config
+        return ServerContext(
+            round=t, total_rounds=cfg.rounds, num_clients=sim.num_clients, participants=[],
+            lr=scheduled_lr(cfg.global_lr_type, sim.global_lr, t, cfg.rounds),
+            options=sim.options, generator=generator(cfg.manual_runtime_seed, t, SERVER),
+            dim=sim.dim, dtype=sim.dtype, device=sim.device, problem=sim.dataset.info,
+            uplink=sim.uplink, optimizer=state.server_optimizer, weights=sim.weights,
+            max_local_steps=sim.max_local_steps)
+
+    def run(self, state: RunState, t: int) -> RoundOutcome:
+        """Steps 1 to 5 of round t."""
+        cfg = self.sim.config
+        sctx = self.server_context(t, state)
+        sctx.participants = sample_clients(  # step 1
+            cfg.client_sampling_type, self.sim.num_clients, cfg.num_clients_per_round,
+            cfg.client_sampling_poisson, sctx.generator)
+        if not sctx.participants:
+            return RoundOutcome(t, sctx.lr)
+        replicas = dict(state.downlink.replicas)  # put back if the round is aborted
+        try:
+            plan, bits_per_client = self._broadcast(state, sctx)  # step 2
+            results = run_round(self.executor, state.store, plan, sctx.participants)  # step 3
+        except RoundAborted:
+            state.downlink.replicas.clear()
+            state.downlink.replicas.update(replicas)
+            raise
+        agg = self._aggregate(state, results)  # step 4
+        norm = self._server_step(state, agg, sctx)  # step 5
+        return RoundOutcome(t, sctx.lr, sctx.participants, results, norm,
+                            bits_per_client * len(results))
+
+    def _broadcast(self, state: RunState, sctx: ServerContext) -> tuple[RoundPlan, int]:
+        """Step 2: s = CLIENT_STATE(H), sent with x; the round's plan and bits per client."""
+        sim, cfg = self.sim, self.sim.config
+        sctx.x = state.x.detach().clone()
+        started = self.alg.client_state(state.h, sctx)
+        if isinstance(started, RoundStart):
+            sctx.participants = started.participants or sctx.participants
+            sctx.local_steps = started.local_steps
+            started = started.broadcast
+        sctx.broadcast = started
+        x_sent, sent, bits = state.downlink.send(sctx.x, sctx.broadcast, sctx.generator)
+        local_lr = scheduled_lr(cfg.local_lr_type, sim.local_lr, sctx.round, cfg.rounds)
+        buffers = state.buffers if state.buffers.numel() else None
+        return RoundPlan(sctx.round, x_sent, sent, local_lr, sctx.local_steps, buffers), bits
+
+    def _aggregate(self, state: RunState, results: list[ClientResult]) -> dict[str, torch.Tensor]:
+        """Step 4: persist the clients' new states; their weighted mean message and buffers."""
+        device = self.sim.device
+        for r in results:
+            if r.new_state:
+                state.store.put(r.client_id, {**state.store.get(r.client_id, device),
+                                              **r.new_state})
+        state.buffers = mean_buffers(results, self.sim.weights, state.buffers)
+        return weighted_mean(results, self.sim.weights)
+
+    def _server_step(self, state: RunState, agg: dict[str, torch.Tensor],
+                     sctx: ServerContext) -> float:
+        """Step 5: G = SERVER_GRADIENT, x = SERVER_OPT, H = SERVER_GLOBAL_STATE; ||G||."""
+        set_lr(state.server_optimizer, sctx.lr)
+        g = self.alg.server_gradient(agg, state.h, sctx)
+        sctx.direction = g
+        norm = float(g.norm())
+        with torch.no_grad():
+            state.x = self.alg.server_opt(state.x, g, sctx)
+        state.x.grad = None
+        state.h = self.alg.server_global_state(agg, state.h, sctx)
+        return norm
