@@ -24,6 +24,7 @@ from .distributed.addresses import WorkerAddress, parse_worker_entry  # noqa: F4
 from .distributed.auth import load_secret  # noqa: F401 (for the GUI's remote machines dialog)
 from .distributed.probe import WorkerStatus, probe_worker  # noqa: F401 (for the GUI)
 from .errors import ConfigError, is_out_of_memory, one_line
+from .plugins import load_plugins
 from .utils.logging_setup import LOGGER
 from .utils.monitor import ResourceLogCallback
 from .utils.wandb_tracking import wandb_logger
@@ -63,6 +64,7 @@ class RunHandle:
                  stop_event: threading.Event | None = None):
         self.config = config
         self.out_path = Path(out) if out else default_out_path(config)
+        load_plugins(config.plugins)
         checkpoint = checkpoint_path(config, self.out_path)
         preflight.before_build(config, self.out_path, checkpoint)
         sim = _build(config)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from .config import GROUPS, OPTIONS, Config, coerce
 from .errors import ConfigError, is_out_of_memory, one_line
+from .plugins import check_plugins, load_plugins
 from .utils.signals import (
     defer_stop_signals,
     exit_status,
@@ -95,6 +96,8 @@ def parse_config(argv: Sequence[str]) -> tuple[Config, argparse.Namespace]:
     if not (args.help_algorithm or args.show_command_line):
         from .validation.preflight import check_command_line_outputs
         check_command_line_outputs(config, args.save_config)  # before torch is imported
+    if check_plugins(config.plugins) is None:  # a bad value is reported by validate()
+        load_plugins(config.plugins)  # their names are valid choices from here on
     if not args.help_algorithm:
         config.validate()
     return config, args

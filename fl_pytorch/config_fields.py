@@ -27,6 +27,7 @@ from .config_checks import (
     positive,
     probability_or_zero,
 )
+from .plugins import check_plugins
 
 GROUPS = {
     "server": "Server optimizer",
@@ -344,4 +345,10 @@ class Options:
     wandb_project_name: str = _opt("fl_pytorch_simulation", ["--wandb-project-name"],
                                    "Weights & Biases project of the run", "system",
                                    metavar="NAME")
+    plugins: str = _opt("", ["--plugins"],
+                        "comma-separated modules (or .py files) that register your own "
+                        "algorithms, compressors, datasets or models, loaded before anything "
+                        "else (TUTORIAL.md, section 6; installed packages: the "
+                        "fl_pytorch.plugins entry points, loaded automatically)", "system",
+                        check=check_plugins, metavar="MODULES")
 

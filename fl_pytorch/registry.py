@@ -1,7 +1,9 @@
 """One registry per extension kind (algorithms, compressors, datasets, models, ...).
 
 Built-ins register exactly the way a user's extension does: ``REGISTRY.register(name, obj)``.
-``names()`` feeds CLI choices, GUI combo boxes and the contract tests.
+``names()`` feeds CLI choices, GUI combo boxes and the contract tests. Installed plugins (the
+``fl_pytorch.plugins`` entry points, ``fl_pytorch/plugins.py``) are loaded before a registry is
+first read.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Registry(Generic[T]):
 
     def get(self, name: str) -> T:
         """Look ``name`` up, or raise a ConfigError suggesting the closest valid names."""
+        _installed_plugins()
         try:
             return self._items[name]
         except KeyError:
@@ -47,10 +50,18 @@ class Registry(Generic[T]):
 
     def names(self) -> list[str]:
         """All registered names, in registration order."""
+        _installed_plugins()
         return list(self._items)
 
     def __contains__(self, name: object) -> bool:
+        _installed_plugins()
         return name in self._items
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
+        return iter(self.names())
+
+
+def _installed_plugins() -> None:
+    """Load the installed plugins (entry points) before a registry is first read."""
+    from .plugins import load_entry_points
+    load_entry_points()

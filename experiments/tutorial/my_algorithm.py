@@ -18,9 +18,7 @@ import dataclasses
 
 import torch
 
-from fl_pytorch.algorithms import register_algorithm
-from fl_pytorch.algorithms.fedavg import FEDAVG
-from fl_pytorch.core.algorithm_options import AlgoOption
+from fl_pytorch.extend import FEDAVG, AlgoOption, register_algorithm
 
 
 def positive(text):

@@ -11,7 +11,7 @@ Run it: ``PYTHONPATH=. python experiments/tutorial/my_compressor.py``.
 
 import torch
 
-from fl_pytorch.compressors import Compressed, Compressor, register_compressor, value_bits
+from fl_pytorch.extend import Compressed, Compressor, register_compressor, value_bits
 
 
 class ScaledSign(Compressor):

@@ -13,8 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from fl_pytorch.data import FederatedDataset, register_dataset
-from fl_pytorch.data.centralized import federate
+from fl_pytorch.extend import FederatedDataset, federate, register_dataset
 
 CENTERS = np.array([[-2.0, -2.0], [-2.0, 2.0], [2.0, -2.0], [2.0, 2.0]])
 

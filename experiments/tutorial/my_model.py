@@ -13,9 +13,7 @@ import math
 import torch
 from torch import nn
 
-from fl_pytorch.data import FederatedDataset
-from fl_pytorch.errors import ConfigError
-from fl_pytorch.models import register_model
+from fl_pytorch.extend import ConfigError, FederatedDataset, register_model
 
 
 class SkipMLP(nn.Module):

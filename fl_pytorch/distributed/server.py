@@ -36,9 +36,11 @@ LOGGER = logging.getLogger("fl_pytorch.worker")
 class WorkerServer:
     """A listening worker; ``serve_forever()`` until ``stop()`` (or Ctrl-C)."""
 
-    def __init__(self, host: str, port: int, secret: bytes, data_path: str | None = None):
+    def __init__(self, host: str, port: int, secret: bytes, data_path: str | None = None,
+                 plugins: list[str] | None = None):
         self.secret = secret
         self.data_path = data_path
+        self.plugins = plugins or []  # loaded at start; the only ones a master may ask for
         self.sock = socket.create_server((host, port), backlog=128)
         self.address = "{}:{}".format(*self.sock.getsockname()[:2])
         self._run_lock = threading.Lock()
@@ -140,7 +142,7 @@ class WorkerServer:
             timeout > 0 else 0.0
 
     def _serve_run(self, channel: Channel, request: dict[str, Any]) -> None:
-        session = Session(channel, request, self.data_path)
+        session = Session(channel, request, self.data_path, self.plugins)
         self._session, self._session_thread = session, threading.current_thread()
         LOGGER.info("run for %s started", channel.peer)
         try:

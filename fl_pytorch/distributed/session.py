@@ -21,7 +21,9 @@ from ..config import Config
 from ..core.client_state import ClientStateStore
 from ..core.local import run_client
 from ..core.simulation import build_simulation
+from ..errors import ConfigError
 from ..execution import build_executor
+from ..plugins import plugin_key, plugin_names
 from .addresses import valid_device
 from .frames import Channel, ProtocolError, expect, field
 from .pairs import Pair, connect_store, recv_payload, send_message
@@ -66,8 +68,23 @@ class Progress:
             return {"round": self.round, "done": self.done, "stage": self.stage}
 
 
-def worker_config(config: dict[str, Any], devices: list[str], data_path: str | None) -> Config:
-    """The master's configuration as this worker runs it (its devices, no files of its own)."""
+def check_plugins_allowed(wanted: str, allowed: list[str]) -> None:
+    """Refuse a run that needs a plugin this worker was not started with (no code travels)."""
+    have = {plugin_key(name) for name in allowed}
+    missing = [name for name in plugin_names(wanted) if plugin_key(name) not in have]
+    if missing:
+        raise ConfigError(f"--plugins: this worker was not started with the plugin(s) "
+                          f"{', '.join(missing)}; start it with ./run.sh worker --plugins "
+                          f"{','.join(plugin_names(wanted))} (the master sends names, never code)")
+
+
+def worker_config(config: dict[str, Any], devices: list[str], data_path: str | None,
+                  plugins: list[str] | None = None) -> Config:
+    """The master's configuration as this worker runs it (its devices, no files of its own).
+
+    Its ``--plugins`` must be among those this worker was started with (``plugins``).
+    """
+    check_plugins_allowed(str(config.get("plugins", "")), plugins or [])
     changes: dict[str, Any] = dict(WORKER_OVERRIDES, gpu=",".join(
         "-1" if d in ("cpu", "-1") else d.removeprefix("cuda:") for d in devices))
     if data_path:
@@ -78,10 +95,12 @@ def worker_config(config: dict[str, Any], devices: list[str], data_path: str | N
 class Session:
     """Serves one run on an authenticated channel whose first frame was ``setup``."""
 
-    def __init__(self, channel: Channel, setup: dict[str, Any], data_path: str | None = None):
+    def __init__(self, channel: Channel, setup: dict[str, Any], data_path: str | None = None,
+                 plugins: list[str] | None = None):
         self.channel = channel
         self.setup = setup
         self.data_path = data_path
+        self.plugins = plugins or []
         self.progress = Progress()
         self.timeout = float(field(setup, "timeout", (int, float)))
         self.messages = setup.get("messages")
@@ -117,7 +136,7 @@ class Session:
         try:
             try:
                 config = worker_config(field(self.setup, "config", dict), self.devices,
-                                       self.data_path)
+                                       self.data_path, self.plugins)
                 sim = build_simulation(config)
                 executor = build_executor(sim)
                 torch.set_num_threads(config.intra_op_threads)

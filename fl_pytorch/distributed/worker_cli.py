@@ -34,6 +34,10 @@ def build_worker_parser() -> argparse.ArgumentParser:
                         "$FL_PYTORCH_SECRET)")
     parser.add_argument("--data-path", default=None, metavar="PATH",
                         help="dataset folder on this machine (default: the master's --data-path)")
+    parser.add_argument("--plugins", default="", metavar="MODULES",
+                        help="comma-separated modules or .py files with your own algorithms, "
+                        "compressors, datasets or models, loaded at start: the only plugins a "
+                        "master may ask this worker to run (it sends their names, never code)")
     parser.add_argument("--loglevel", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
     parser.add_argument("--new-secret", metavar="FILE",
                         help="write a fresh random secret to FILE (mode 600) and exit")
@@ -60,11 +64,17 @@ def worker_main(argv: Sequence[str]) -> int:
         return 0 if status.online else 1
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port: invalid value {args.port}; valid: 0 .. 65535")
+    from ..plugins import check_plugins, load_plugins, plugin_names
+    if check_plugins(args.plugins):
+        raise ConfigError(f"--plugins: invalid value {args.plugins!r}; "
+                          f"{check_plugins(args.plugins)}")
+    load_plugins(args.plugins)
     from .server import WorkerServer  # torch is imported only when serving
     logging.basicConfig(level=args.loglevel, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     try:
-        server = WorkerServer(args.host, args.port, secret, args.data_path)
+        server = WorkerServer(args.host, args.port, secret, args.data_path,
+                              plugin_names(args.plugins))
     except OSError as e:
         raise ConfigError(f"--port: cannot listen on {args.host}:{args.port} ({e})") from None
     print(f"worker listening on {server.address}; Ctrl-C stops it", flush=True)

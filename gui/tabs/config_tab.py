@@ -26,10 +26,11 @@ from PyQt5.QtWidgets import (
 
 from fl_pytorch import Config, ConfigError
 from fl_pytorch.config import GROUPS
+from fl_pytorch.plugins import check_plugins, load_plugins
 
 from ..fit_rules import companions
 from ..form import applies, build_config, config_values, field_help, field_label, options_by_group
-from ..widgets.option_editors import OptionEditor, make_editor
+from ..widgets.option_editors import ChoiceEditor, OptionEditor, make_editor
 
 STATUS_LINES = 2  # the status line's reserved height, in lines of text
 READY_HINT = "All options are valid. Hover a field for its flag and help; F5 launches."
@@ -55,6 +56,7 @@ class ConfigTab(QWidget):
         self._launch_refused = False
         self._note = ""
         self._dataset = ""
+        self._plugins, self._plugin_error = "", None
 
         self.launch_button = QPushButton("Launch  (F5)")
         self.launch_button.setObjectName("primary")
@@ -156,8 +158,11 @@ class ConfigTab(QWidget):
         if self._loading:
             return
         self._follow_dataset()
+        plugin_error = self._follow_plugins()
         raw = self.raw_values()
         _, self.errors = build_config(raw)
+        if plugin_error:
+            self.errors = {"plugins": plugin_error, **self.errors}
         for name, editor in self.editors.items():
             editor.set_error(self.errors.get(name))
             shown = name in self.errors or applies(name, raw)
@@ -165,6 +170,24 @@ class ConfigTab(QWidget):
             self.labels[name].setVisible(shown)
         self._launch_refused = self._launch_refused and bool(self.errors)
         self._update_status()
+
+    def _follow_plugins(self) -> str | None:
+        """Load the plugins field's modules; their algorithms, datasets... join the lists."""
+        text = str(self.editors["plugins"].value())
+        if text == self._plugins or check_plugins(text):
+            return self._plugin_error
+        self._plugins = text
+        try:
+            load_plugins(text)
+            self._plugin_error = None
+        except ConfigError as e:
+            self._plugin_error = str(e)
+        self._loading = True
+        for editor in self.editors.values():
+            if isinstance(editor, ChoiceEditor):
+                editor.refresh_choices()
+        self._loading = False
+        return self._plugin_error
 
     def _follow_dataset(self) -> None:
         """A dataset of another task brings a model, loss and metric that fit it (said once)."""

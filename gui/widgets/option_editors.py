@@ -85,6 +85,15 @@ class ChoiceEditor(OptionEditor):
     def value(self) -> str:
         return self.combo.currentText()
 
+    def refresh_choices(self) -> None:
+        """Re-read the valid choices (plugins may have added some); keep the current value."""
+        current = self.value()
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        self.combo.addItems(choices_of(self.name) or [])
+        self.combo.blockSignals(False)
+        self.set_value(current)
+
     def set_value(self, value: Any) -> None:
         if self.combo.findText(str(value)) < 0:  # e.g. from a JSON file: shown, then flagged
             self.combo.addItem(str(value))
