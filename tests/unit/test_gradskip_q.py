@@ -35,3 +35,12 @@ def test_bad_q_is_refused_with_the_valid_forms(quad_config, bad):
 def test_adaptive_q_is_refused_naming_what_it_needs(quad_config):
     with pytest.raises(ConfigError, match="q:adaptive .*time model.*valid: proxskip"):
         _q(quad_config, "adaptive")
+
+
+def test_without_smoothness_constants_the_defaults_are_the_original_tools():
+    """On a dataset that does not expose L_i and mu_i (digits), p = 0.01 and q_i = 0."""
+    from fl_pytorch import Config
+    sim = build_simulation(Config(algorithm="gradskip", dataset="digits", model="linear",
+                                  client_sampling_type="full", num_clients=4,
+                                  algorithm_options="internal_sgd:full-gradient"))
+    assert sim.options["p"] == 0.01 and sim.options["q"] == (0.0,) * 4
