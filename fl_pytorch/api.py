@@ -15,19 +15,20 @@ from typing import Any
 
 from .config import Config
 from .core.callbacks import Callback, CallbackList, RunInfo
-from .core.engine import Engine
-from .core.evaluate_only import evaluate_checkpoint
-from .core.run_files import checkpoint_path, default_out_path
-from .core.simulation import build_simulation
-from .core.system_options import SystemOptions, compat_notes
-from .distributed.addresses import WorkerAddress, parse_worker_entry  # noqa: F401 (for the GUI)
 from .distributed.auth import load_secret  # noqa: F401 (for the GUI's remote machines dialog)
 from .distributed.probe import WorkerStatus, probe_worker  # noqa: F401 (for the GUI)
+from .distributed.remote_executor import RemoteExecutor
+from .engine.engine import Engine
+from .engine.evaluate_only import evaluate_checkpoint
+from .engine.run_files import checkpoint_path, default_out_path
+from .engine.simulation import build_simulation
 from .errors import ConfigError, is_out_of_memory, one_line
 from .plugins import load_plugins
-from .utils.logging_setup import LOGGER
-from .utils.monitor import ResourceLogCallback
-from .utils.wandb_tracking import wandb_logger
+from .tracking.logging_setup import LOGGER
+from .tracking.monitor import ResourceLogCallback
+from .tracking.system_options import SystemOptions, compat_notes
+from .tracking.wandb_tracking import wandb_logger
+from .utils.addresses import WorkerAddress, parse_worker_entry  # noqa: F401 (for the GUI)
 from .validation import preflight
 
 
@@ -77,6 +78,8 @@ class RunHandle:
         self.callbacks = CallbackList([*callbacks, *extra, *filter(None, [tracker]),
                                        ResultWriter(self.out_path), SystemOptions(config, devices)])
         self.sim = sim
+        if executor is None and config.external_devices:  # the clients run on remote workers
+            executor = RemoteExecutor(config)
         self.engine = None if config.evaluate else Engine(
             sim, self.callbacks, executor, stop_event, checkpoint)
         preflight.after_build(sim, self.engine.resume if self.engine else None)

@@ -87,7 +87,7 @@ def parse_config(argv: Sequence[str]) -> tuple[Config, argparse.Namespace]:
     if args.config:
         base = Config.load_json(args.config)
     elif getattr(args, "resume_from", ""):  # a checkpoint brings its own options
-        from .core.checkpoint import checkpoint_config
+        from .engine.checkpoint import checkpoint_config
         base = checkpoint_config(args.resume_from)
     else:
         base = Config()
@@ -135,8 +135,8 @@ def run_simulation(argv: Sequence[str]) -> int:
     defer_stop_signals()  # validated: a signal from now on ends the run at its first round
     from . import api
     from .core.metrics import headline_metric
-    from .utils.logging_setup import LogCallback, configure_logging
-    from .utils.progress import ProgressBar
+    from .tracking.logging_setup import LogCallback, configure_logging
+    from .tracking.progress import ProgressBar
     if args.help_algorithm:
         print(_describe_algorithm(args.help_algorithm))
         return 0

@@ -36,7 +36,7 @@ def worker_commands(config: Config, program: str = "./run.sh") -> list[str]:
     reads the same secret as the master (the file named by ``--remote-secret-file``, copied to
     that machine, or ``$FL_PYTORCH_SECRET``).
     """
-    from .distributed.addresses import parse_external_devices
+    from .utils.addresses import parse_external_devices
     secret = f" --secret-file {shlex.quote(config.remote_secret_file)}" \
         if config.remote_secret_file else ""
     return [f"# on {w.host}: {program} worker --host {w.host} --port {w.port}{secret}"

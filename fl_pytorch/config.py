@@ -18,7 +18,7 @@ from typing import Any
 from .config_checks import cross_errors
 from .config_fields import GROUPS, LR_SCHEDULES, OPTIMISERS, Options
 from .errors import ConfigError, shown
-from .validation.limits import limit_error
+from .utils.limits import limit_error
 
 __all__ = ["GROUPS", "LR_SCHEDULES", "OPTIMISERS", "OPTIONS", "Config", "check_value",
            "canonical", "choices_of", "coerce", "primary_flag"]
@@ -70,7 +70,7 @@ class Config(Options):
 
     @classmethod
     def load_json(cls, path: str | Path) -> Config:
-        from .validation.files import read_text
+        from .utils.files import read_text
         text = read_text("--config", path)
         try:
             data = json.loads(text)

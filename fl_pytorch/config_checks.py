@@ -92,7 +92,7 @@ def check_threads(value: str | int) -> str | None:
 
 
 def check_external_devices(value: str) -> str | None:
-    from .distributed.addresses import parse_external_devices
+    from .utils.addresses import parse_external_devices
     try:
         parse_external_devices(value)
     except ConfigError as e:

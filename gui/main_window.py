@@ -23,7 +23,7 @@ from PyQt5.QtWidgets import (
 
 from fl_pytorch import Config
 from fl_pytorch.results import save_result
-from fl_pytorch.utils.monitor import ResourceMonitor
+from fl_pytorch.tracking.monitor import ResourceMonitor
 
 from .dialogs.about import AboutDialog
 from .dialogs.command_line import CommandLineDialog

@@ -12,7 +12,7 @@ import torch
 from PyQt5.QtCore import PYQT_VERSION_STR, QT_VERSION_STR
 
 import fl_pytorch
-from fl_pytorch.utils.monitor import ResourceSnapshot
+from fl_pytorch.tracking.monitor import ResourceSnapshot
 
 LINKS = {
     "FL_PyTorch paper (DistributedML'21)": "https://arxiv.org/abs/2202.03099",

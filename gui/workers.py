@@ -15,7 +15,7 @@ from PyQt5.QtCore import QObject, pyqtSignal
 
 from fl_pytorch import Callback, Config, ConfigError, RunInfo, prepare
 from fl_pytorch.results import to_plain
-from fl_pytorch.utils.logging_setup import LogCallback
+from fl_pytorch.tracking.logging_setup import LogCallback
 
 LOG = logging.getLogger("fl_pytorch.gui")
 

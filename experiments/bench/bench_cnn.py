@@ -27,8 +27,8 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from fl_pytorch import Config  # noqa: E402
-from fl_pytorch.core.engine import Engine  # noqa: E402
-from fl_pytorch.core.simulation import build_simulation  # noqa: E402
+from fl_pytorch.engine.engine import Engine  # noqa: E402
+from fl_pytorch.engine.simulation import build_simulation  # noqa: E402
 from fl_pytorch.registries import MODELS  # noqa: E402
 
 BATCH, LR = 32, 0.1

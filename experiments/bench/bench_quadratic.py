@@ -19,8 +19,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from fl_pytorch import Config  # noqa: E402
-from fl_pytorch.core.engine import Engine  # noqa: E402
-from fl_pytorch.core.simulation import build_simulation  # noqa: E402
+from fl_pytorch.engine.engine import Engine  # noqa: E402
+from fl_pytorch.engine.simulation import build_simulation  # noqa: E402
 
 SPEC = "clients:10,samples_per_client:100,variables:20,homogeneous:0,l:2,mu:1"
 

@@ -29,8 +29,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from fl_pytorch import Config  # noqa: E402
-from fl_pytorch.core.engine import Engine  # noqa: E402
-from fl_pytorch.core.simulation import build_simulation  # noqa: E402
+from fl_pytorch.engine.engine import Engine  # noqa: E402
+from fl_pytorch.engine.simulation import build_simulation  # noqa: E402
 from fl_pytorch.execution import DevicePoolExecutor, SequentialExecutor  # noqa: E402
 from fl_pytorch.execution.factory import cpu_cores  # noqa: E402
 

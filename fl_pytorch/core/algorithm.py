@@ -27,7 +27,7 @@ CLIENT_STATE (a :class:`~fl_pytorch.core.hooks.RoundStart`) and refuse ``-li`` t
 may also widen the round's participants (PP-MARINA's synchronization rounds gather every client).
 
 Besides the hooks, the record declares what the algorithm requires (checked at setup by
-``core/compat.py``): the compressor family it accepts, whether every client must take part in
+``engine/compat.py``): the compressor family it accepts, whether every client must take part in
 every round, a fixed server optimizer (the FedOpt family), and, where its paper gives one, the
 theoretical step size (``core/theory.py``) selected by ``--algorithm-options th_stepsize_cvx``.
 """

@@ -8,7 +8,7 @@ What is sent, per round, to every participant (one message, the same for all of 
   ``r`` that the clients hold, sends ``C(v - r)`` and both sides set ``r <- r + C(v - r)``;
   clients compute at the replicas (model-side error feedback, EF21-P: Gruntkowska, Tyurin and
   Richtarik 2023, arXiv:2209.15218). C is used in its contractive form (an unbiased C as
-  ``C / (omega + 1)``, see ``core/compat.py``), so ``||v - r||`` shrinks as ``v`` settles and
+  ``C / (omega + 1)``, see ``engine/compat.py``), so ``||v - r||`` shrinks as ``v`` settles and
   methods keep their exact fixed points. The model replica starts at x0 (the initialization is
   shared like the seed), the others at zero. Bits are those C reports.
 
@@ -24,8 +24,8 @@ import torch
 
 from ..compressors import Compressor
 from ..compressors.base import value_bits
+from ..compressors.contractive import as_contractive
 from ..compressors.identity import Identity
-from .compat import as_contractive
 
 
 class Downlink:

@@ -5,7 +5,7 @@ and the server's start at the full gradient of the objective at x0,
 ``sum_i w_i grad f_i(x0)`` (its computation is not counted as oracle calls, as the original's
 was not). The shifts are the state keys an algorithm lists in ``client_shifts`` and
 ``server_shifts``; for an algorithm without shifts the policy has no effect (a warning line,
-``core/option_use.py``).
+``engine/option_use.py``).
 """
 
 from __future__ import annotations

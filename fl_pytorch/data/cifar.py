@@ -46,7 +46,7 @@ def read_batch(path: Path) -> dict[str, Any]:
     Read with the restricted, bounded unpickler (``utils/safe_pickle.py``): arrays and plain
     containers only, so a planted file can neither run code nor claim gigabytes.
     """
-    from ..validation.files import read_bytes
+    from ..utils.files import read_bytes
     data = read_bytes("--data-path", path, MAX_BATCH_BYTES)
     try:
         batch = load_plain(data, _CODECS, encoding="latin1")

@@ -81,7 +81,7 @@ def read_libsvm(train: Path, test: Path | None, name: str
 
 def check_features(name: str, train: Path, loaded: list[Any]) -> None:
     """Finite features and labels, and a dense matrix that fits in this machine's memory."""
-    from ..validation.budget import human_bytes, machine_memory
+    from ..utils.sizes import human_bytes, machine_memory
     columns = loaded[0].shape[1] + 1
     rows = sum(m.shape[0] for m in loaded[0::2])
     need = 8 * rows * columns

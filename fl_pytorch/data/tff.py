@@ -133,7 +133,7 @@ def read_clients(path: Path, decode: Callable, limit: int = 0
     """Client ids (sorted; the first ``limit`` when > 0) and each client's decoded data."""
     import h5py
 
-    from ..validation.files import regular_file_size
+    from ..utils.files import regular_file_size
     regular_file_size("--data-path", path)
     try:
         f = h5py.File(path, "r")

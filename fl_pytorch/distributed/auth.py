@@ -17,7 +17,7 @@ import secrets
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..validation.files import read_text
+from ..utils.files import read_text
 from .frames import Channel, ProtocolError, expect, field
 
 PROTOCOL = "fl_pytorch-remote/1"

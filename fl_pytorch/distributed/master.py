@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from .addresses import WorkerSpec
+from ..utils.addresses import WorkerSpec
 from .auth import HANDSHAKE_TIMEOUT, open_worker
 from .frames import Channel, ConnectionClosed, ProtocolError
 from .pairs import Pair, gist, open_store, wait

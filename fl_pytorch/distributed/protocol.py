@@ -100,7 +100,7 @@ def partial_sum(results: list[ClientResult], weights: torch.Tensor, participants
                 ) -> ClientResult:
     """One worker's ``sum_i (w_i / W) m_i`` over its clients, W summing over all participants.
 
-    The terms are the engine's (``core/engine.py:weighted_mean``); only where the master adds
+    The terms are the engine's (``core/aggregation.py:weighted_mean``); only where the master adds
     them up differs, so the result equals the single-process one up to float re-association.
     """
     total = sum(float(weights[i]) for i in participants)

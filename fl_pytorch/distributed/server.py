@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from ..utils.monitor import ResourceMonitor
+from ..tracking.monitor import ResourceMonitor
 from .auth import HANDSHAKE_TIMEOUT
 from .frames import Channel, ProtocolError, expect
 from .handshakes import HandshakeListener

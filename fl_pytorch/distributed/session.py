@@ -20,11 +20,11 @@ import torch
 from ..config import Config
 from ..core.client_state import ClientStateStore
 from ..core.local import run_client
-from ..core.simulation import build_simulation
+from ..engine.simulation import build_simulation
 from ..errors import ConfigError
 from ..execution import build_executor
 from ..plugins import plugin_key, plugin_names
-from .addresses import valid_device
+from ..utils.addresses import valid_device
 from .frames import Channel, ProtocolError, expect, field
 from .pairs import Pair, connect_store, recv_payload, send_message
 from .protocol import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..errors import ConfigError
 from .auto import AutoExecutor
 from .base import Executor
 from .device_pool import DevicePoolExecutor
@@ -35,16 +36,16 @@ def auto_workers_per_device(devices: list, intra_op_threads: int) -> int:
 
 
 def build_executor(sim: Any) -> Executor:
-    """The executor of a simulation (``sim.executor_spec``, ``sim.devices``).
+    """The local executor of a simulation (``sim.executor_spec``, ``sim.devices``).
 
-    Remote workers for ``--external-devices``; otherwise sequential for 0; per-device pools for
-    N; for ``auto``, sequential measured against the pools (when the pools would run more than
-    one thread).
+    Sequential for 0; per-device pools for N; for ``auto``, sequential measured against the
+    pools (when the pools would run more than one thread). Remote workers
+    (``--external-devices``) are the API's choice: ``fl_pytorch.distributed.RemoteExecutor``.
     """
     config, spec, devices = sim.config, sim.executor_spec, sim.devices
-    if config.external_devices:  # the clients run on remote workers (docs/remote.md)
-        from .remote import RemoteExecutor
-        return RemoteExecutor(config)
+    if config.external_devices:
+        raise ConfigError("--external-devices: remote workers run through fl_pytorch.api "
+                          "(run, prepare) or the command line, which connect to them")
     if spec.kind == "auto":
         workers = auto_workers_per_device(devices, config.intra_op_threads)
         if workers * len(devices) == 1:

@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import psutil
-
 from ..config import OPTIONS, Config, primary_flag
 from ..errors import ConfigError
+from ..utils.sizes import human_bytes, human_seconds, machine_memory
 
 ROW_BYTES = 500  # a metrics row (a dict of ~15 floats) is ~830 bytes; 500 is a lower bound
 STEP_BYTES = 8  # one entry of a client's list of local steps
@@ -35,29 +34,6 @@ class Cost:
     option: str
     amount: float
     what: str
-
-
-def machine_memory() -> int:
-    """Bytes of RAM of this machine."""
-    return int(psutil.virtual_memory().total)
-
-
-def human_bytes(n: float) -> str:
-    """``1.5 GiB``-style size."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
-            return f"{n:.1f} {unit}" if unit != "B" else f"{n:.0f} B"
-        n /= 1024
-    return f"{n:.1f} PiB"
-
-
-def human_seconds(s: float) -> str:
-    """``3.2 days``-style duration."""
-    for unit, size in (("years", 365 * 86400.0), ("days", 86400.0), ("hours", 3600.0),
-                       ("minutes", 60.0)):
-        if s >= size:
-            return f"{s / size:.3g} {unit}"
-    return f"{s:.3g} s"
 
 
 def _refuse(costs: list[Cost], config: Config, total: str, limit: str) -> ConfigError:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..core.run_files import checkpoint_path, default_out_path
+from ..engine.run_files import checkpoint_path, default_out_path
 from ..errors import ConfigError
 from .outputs import check_output_file, remove_stale_temps
 
@@ -59,9 +59,9 @@ def check_workers(config: Config) -> None:
     """
     if not config.external_devices:
         return
-    from ..distributed.addresses import parse_external_devices
     from ..distributed.auth import load_secret
     from ..distributed.probe import probe_worker
+    from ..utils.addresses import parse_external_devices
     secret = load_secret(config.remote_secret_file, "--remote-secret-file")
     for worker in parse_external_devices(config.external_devices):
         status = probe_worker(worker.host, worker.port, secret,
@@ -85,5 +85,5 @@ def after_build(sim: Any, resume: dict[str, Any] | None) -> None:
     from . import budget
     budget.check_simulation(sim)
     if resume is not None:
-        from ..core.checkpoint_check import check_fits
+        from ..engine.checkpoint_check import check_fits
         check_fits(resume, sim)

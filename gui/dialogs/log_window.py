@@ -25,7 +25,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from fl_pytorch.utils.monitor import ResourceMonitor
+from fl_pytorch.tracking.monitor import ResourceMonitor
 
 from ..sysinfo import machine_info, versions
 

@@ -1,11 +1,11 @@
-"""Status-bar monitor of CPU, RAM and GPU load (``fl_pytorch.utils.monitor``), every second."""
+"""Status-bar monitor of CPU, RAM and GPU load (``fl_pytorch.tracking.monitor``), every second."""
 
 from __future__ import annotations
 
 from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
-from fl_pytorch.utils.monitor import ResourceMonitor, ResourceSnapshot
+from fl_pytorch.tracking.monitor import ResourceMonitor, ResourceSnapshot
 
 from ..sysinfo import gib
 

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from fl_pytorch import ConfigError, run
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 from fl_pytorch.registries import ALGORITHMS
 
 TINY = "clients:4,samples_per_client:12,variables:5,homogeneous:0,l:2,mu:1"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from fl_pytorch import run
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 
 from .problems import HETERO, register
 

@@ -8,7 +8,7 @@ model update keeps exact control variates and converges too.
 import pytest
 
 from fl_pytorch import ConfigError, run
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 
 SECTION_4_1 = dict(rounds=100, global_lr=0.5, local_lr=1.0, number_of_local_iters=1,
                    dataset_generation_spec="clients:10,samples_per_client:100,variables:20,"

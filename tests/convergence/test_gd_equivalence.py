@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from fl_pytorch import run
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 
 
 def pooled_gd(config, lr, rounds):

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from fl_pytorch import run
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 from fl_pytorch.utils.rng import SERVER, generator
 
 SPEC = "clients:4,samples_per_client:12,variables:5,homogeneous:0,l:5,mu:1"

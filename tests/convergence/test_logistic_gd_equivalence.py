@@ -7,7 +7,7 @@ import pytest
 from sklearn.datasets import dump_svmlight_file
 
 from fl_pytorch import Config, run
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 
 from fl_pytorch import Callback, Config, load_result, prepare, run
 from fl_pytorch.cli import main as cli_main
-from fl_pytorch.core.checkpoint import read_checkpoint
+from fl_pytorch.engine.checkpoint import read_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120  # seconds; only to turn a hang into a failure

@@ -12,7 +12,7 @@ import pytest
 
 from fl_pytorch import Callback, ConfigError, prepare, run
 from fl_pytorch.cli import main
-from fl_pytorch.core.checkpoint import read_checkpoint
+from fl_pytorch.engine.checkpoint import read_checkpoint
 
 from .conftest import ROOT, quadratic, same_bits
 

@@ -14,10 +14,10 @@ import torch
 from fl_pytorch import Config, ConfigError
 from fl_pytorch.cli import main
 from fl_pytorch.cli_line import worker_commands
-from fl_pytorch.distributed.addresses import owners, parse_external_devices
 from fl_pytorch.distributed.auth import AuthError, answer_master, load_secret, open_worker
 from fl_pytorch.distributed.frames import MAX_HANDSHAKE_FRAME, Channel, ProtocolError
 from fl_pytorch.distributed.tensors import Scratch, pack, payload_size, unpack
+from fl_pytorch.utils.addresses import owners, parse_external_devices
 
 SECRET = b"unit-tests-secret-0123456789"
 

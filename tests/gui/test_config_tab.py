@@ -167,7 +167,7 @@ def test_error_messages_do_not_move_the_fields(window, qtbot):
 
 
 def test_quadratic_dataset_brings_a_model_and_loss_that_fit(window):
-    from fl_pytorch.core.simulation import build_simulation
+    from fl_pytorch.engine.simulation import build_simulation
     tab = window.config_tab
     tab.editors["dataset"].set_value("generated_for_quadratic_minimization")
     assert (tab.editors["model"].value(), tab.editors["loss"].value()) == ("linear", "mse")
@@ -186,7 +186,7 @@ def test_quadratic_dataset_brings_a_model_and_loss_that_fit(window):
 @pytest.mark.parametrize("dataset", ["digits", "generated_for_quadratic_minimization", "libsvm",
                                      "a1a"])
 def test_companion_choices_fit_the_engine(tmp_path, dataset):
-    from fl_pytorch.core.simulation import build_simulation
+    from fl_pytorch.engine.simulation import build_simulation
     from gui.fit_rules import FITTING, dataset_task
     data_path = "data"
     if dataset in ("libsvm", "a1a"):  # a tiny LIBSVM file (binary labels -1/+1)

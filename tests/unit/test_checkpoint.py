@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from fl_pytorch import ConfigError
-from fl_pytorch.core.checkpoint import (
+from fl_pytorch.core.client_state import ClientStateStore
+from fl_pytorch.engine.checkpoint import (
     Checkpointer,
     capture,
     checkpoint_path,
@@ -17,7 +18,6 @@ from fl_pytorch.core.checkpoint import (
     restore,
     write_checkpoint,
 )
-from fl_pytorch.core.client_state import ClientStateStore
 
 
 def _state(seed):

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from fl_pytorch import Config, ConfigError
-from fl_pytorch.core.simulation import build_simulation
 from fl_pytorch.data.cifar import MEAN, STD
 from fl_pytorch.data.tff import BOS, EOS, IGNORE, OOV, PAD, SEQ_LEN, VOCAB, VOCAB_SIZE
+from fl_pytorch.engine.simulation import build_simulation
 from fl_pytorch.registries import DATASETS
 from tests.data.files import write_cifar10, write_femnist, write_idx, write_shakespeare
 

@@ -7,7 +7,7 @@ import torch
 from fl_pytorch import ConfigError, run
 from fl_pytorch.compressors import parse_compressor
 from fl_pytorch.core.downlink import Downlink
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 
 D = 10  # variables of the conftest quadratic
 

@@ -24,7 +24,7 @@ from fl_pytorch.config import OPTIONS, Config, primary_flag
 ROOT = Path(__file__).resolve().parents[2]
 #: modules that read every option generically (validation, copies, command lines, warnings)
 GENERIC = ("fl_pytorch.config", "fl_pytorch.config_fields", "fl_pytorch.config_checks",
-           "fl_pytorch.validation", "fl_pytorch.core.option_use", "fl_pytorch.cli_line",
+           "fl_pytorch.validation", "fl_pytorch.engine.option_use", "fl_pytorch.cli_line",
            "dataclasses", "copy")
 BASE = ["--dataset", "generated_for_quadratic_minimization", "--dataset-generation-spec",
         "clients:3,samples_per_client:8,variables:4,homogeneous:0,l:2,mu:1", "--model", "linear",
@@ -53,6 +53,7 @@ CONTEXT = {
     "resume_from": ["--resume-from", "{checkpoint}"],
     "evaluate": ["--resume-from", "{checkpoint}", "--evaluate"],
     "gpu": ["--gpu=-1,-1"],
+    "plugins": ["--plugins", "json"],  # any importable module
     "algorithm_options": ["--algorithm-options", "internal_sgd:full-gradient,x0_norm:2"],
     "client_compressor": ["--client-compressor", "randk:2"],
     "server_compressor": ["--server-compressor", "randk:2"],

@@ -3,7 +3,7 @@
 import pytest
 
 from fl_pytorch import ConfigError
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 
 SPEC = "clients:4,samples_per_client:12,variables:5,homogeneous:0,l:4,mu:1"
 

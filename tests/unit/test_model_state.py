@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from fl_pytorch import Config, ConfigError, run
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 from fl_pytorch.registries import MODELS
 from tests.data.files import write_cifar10
 

@@ -10,7 +10,7 @@ import psutil
 import torch
 
 from fl_pytorch import run
-from fl_pytorch.utils.monitor import ResourceMonitor, format_snapshot, peak_gpu_memory_mb
+from fl_pytorch.tracking.monitor import ResourceMonitor, format_snapshot, peak_gpu_memory_mb
 
 
 def test_snapshot_has_sane_cpu_and_memory_figures():

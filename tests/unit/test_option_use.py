@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 
 # option: (value, config where it has no effect, config where it is used)
 CASES = {

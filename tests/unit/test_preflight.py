@@ -6,7 +6,7 @@ import pytest
 
 from fl_pytorch import ConfigError, load_result, prepare, run
 from fl_pytorch.cli import main
-from fl_pytorch.validation.budget import human_bytes, machine_memory
+from fl_pytorch.utils.sizes import human_bytes, machine_memory
 
 QUAD = ["--dataset", "generated_for_quadratic_minimization", "--model", "linear", "--loss",
         "mse", "--metric", "loss", "--dataset-generation-spec",

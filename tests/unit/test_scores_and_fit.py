@@ -11,7 +11,7 @@ import fl_pytorch.core.scores as scores_module
 from fl_pytorch import Config, ConfigError
 from fl_pytorch.core.metrics import EVAL_METRICS
 from fl_pytorch.core.scores import score_names, scores
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 from fl_pytorch.models.zoo import MODELS
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fl_pytorch import load_result
-from fl_pytorch.core.checkpoint import read_checkpoint
+from fl_pytorch.engine.checkpoint import read_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 QUAD = ["--dataset", "generated_for_quadratic_minimization", "--model", "linear", "--loss",

@@ -10,7 +10,7 @@ import math
 import pytest
 
 from fl_pytorch.algorithms.ef21 import ef21_constants
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 
 
 def _sizes(quad_config, name, flag, **changes):

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from fl_pytorch import ConfigError
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 from fl_pytorch.execution import (
     AutoExecutor,
     ClientTaskError,

@@ -47,7 +47,7 @@ def test_my_model_registers_and_trains_on_digits(tmp_path):
     out = child("""
 import json, my_model
 from fl_pytorch import Config, ConfigError
-from fl_pytorch.core.simulation import build_simulation
+from fl_pytorch.engine.simulation import build_simulation
 try:
     build_simulation(Config(dataset="generated_for_quadratic_minimization",
                             model="tutorial_skip_mlp", loss="mse"))

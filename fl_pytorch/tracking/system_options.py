@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from .callbacks import Callback, RunInfo
+from ..core.callbacks import Callback, RunInfo
 
 #: compressors that take no argument; the original GUI still appends its parameter field
 NO_ARGUMENT = ("ident", "natural", "terngrad")

@@ -18,36 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
-
-from ..compressors import Compressed, Compressor, parse_compressor
+from ..compressors import Compressor, parse_compressor
+from ..compressors.contractive import as_contractive
 from ..compressors.identity import Identity
+from ..core.theory import expected_clients
 from ..errors import ConfigError
-from .theory import expected_clients
 
 KINDS = ("unbiased", "contractive", "any", "none")
-
-
-class ContractiveScaling(Compressor):
-    """``C / (omega + 1)`` for an unbiased C: contractive with alpha = 1/(omega+1), same bits."""
-
-    unbiased = False
-
-    def __init__(self, inner: Compressor):
-        self.inner = inner
-        self.spec = inner.spec
-
-    def compress(self, x: torch.Tensor, generator: torch.Generator) -> Compressed:
-        out = self.inner.compress(x, generator)
-        return Compressed(out.value / (self.inner.omega(x.numel()) + 1.0), out.bits)
-
-    def alpha(self, d: int) -> float:
-        return 1.0 / (self.inner.omega(d) + 1.0)
-
-
-def as_contractive(compressor: Compressor) -> Compressor:
-    """The compressor itself if contractive, else its scaling by 1/(omega+1)."""
-    return compressor if not compressor.unbiased else ContractiveScaling(compressor)
 
 
 def family(unbiased: bool) -> list[str]:

@@ -12,26 +12,32 @@ import torch
 
 from ..compressors import Compressor, parse_compressor
 from ..config import Config
-from ..data.federated import FederatedDataset
-from ..execution.spec import ExecutorSpec, parse_executor_spec
-from ..models.options import apply_model_options
-from ..utils.devices import parse_devices
-from .algorithm import Algorithm
-from .algorithm_options import parse_algorithm_options
-from .batches import batch_size_of, steps_of
-from .compat import adapt_uplink, check_local_steps, check_participation, server_optimiser
-from .losses import LOSSES, REGULARIZERS
-from .model_check import check_fit
-from .option_use import unused_options
-from .oracle import ModuleOracle, build_oracle
-from .sampling import check_sampling
-from .setup_checks import (
+from ..core.algorithm import Algorithm
+from ..core.algorithm_options import parse_algorithm_options
+from ..core.batches import batch_size_of, steps_of
+from ..core.losses import LOSSES, REGULARIZERS
+from ..core.model_check import check_fit
+from ..core.oracle import ModuleOracle, build_oracle
+from ..core.sampling import check_sampling
+from ..core.setup_checks import (
     DTYPES,
     check_compute_type,
     check_metric,
     scaled_x0,
 )
-from .theory import Setting, StepSizes, expected_clients, problem_constants, selected_step_sizes
+from ..core.theory import (
+    Setting,
+    StepSizes,
+    expected_clients,
+    problem_constants,
+    selected_step_sizes,
+)
+from ..data.federated import FederatedDataset
+from ..execution.spec import ExecutorSpec, parse_executor_spec
+from ..models.options import apply_model_options
+from ..utils.devices import parse_devices
+from .compat import adapt_uplink, check_local_steps, check_participation, server_optimiser
+from .option_use import unused_options
 
 
 @dataclass(frozen=True)

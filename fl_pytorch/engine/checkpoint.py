@@ -24,13 +24,13 @@ import numpy as np
 import torch
 
 from ..config import OPTIONS, Config, check_value, primary_flag
+from ..core.client_state import ClientStateStore
+from ..core.optim import PlainSGD
 from ..errors import ConfigError, one_line
 from ..execution.thread_pool import ThreadPool
 from ..execution.worker import map_tensors
 from ..utils.atomic import atomic_write_bytes
 from .checkpoint_check import check_structure
-from .client_state import ClientStateStore
-from .optim import PlainSGD
 from .run_files import DEFAULT_CHECKPOINT_DIR, checkpoint_path  # noqa: F401 (re-exported)
 
 FORMAT, VERSION = "fl_pytorch-checkpoint", 1
@@ -138,7 +138,7 @@ def write_checkpoint(data: dict[str, Any], path: str | Path) -> Path:
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
     """Load a checkpoint safely (``weights_only``); anything else is a ConfigError."""
-    from ..validation.files import regular_file_size
+    from ..utils.files import regular_file_size
     if regular_file_size("--resume-from", path) == 0:  # not a folder, FIFO or device
         raise ConfigError(f"--resume-from: {str(path)!r} is empty, not a checkpoint")
     try:

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .client_state import ClientStateStore
-from .downlink import Downlink
-from .hooks import State
+from ..core.client_state import ClientStateStore
+from ..core.downlink import Downlink
+from ..core.hooks import State
 
 #: per-client totals kept in ``result["clients"]`` (arrays indexed by client id)
 CLIENT_TOTALS = ("oracle_grad_full", "oracle_grad_samples", "bits_up", "rounds")

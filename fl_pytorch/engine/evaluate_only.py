@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 
 from ..cli_line import command_line
+from ..core.callbacks import Callback, RunInfo
+from ..core.metrics import Evaluator
 from ..utils.environment import environment_info
-from .callbacks import Callback, RunInfo
 from .checkpoint import load_checkpoint
-from .metrics import Evaluator
 from .simulation import Simulation
 
 

@@ -15,14 +15,14 @@ from typing import Any
 
 import torch
 
+from ..core.aggregation import mean_buffers, weighted_mean
+from ..core.context import ServerContext
+from ..core.hooks import RoundStart
+from ..core.local import ClientResult, RoundAborted, RoundPlan, run_round
+from ..core.optim import scheduled_lr, set_lr
+from ..core.sampling import sample_clients
 from ..utils.rng import SERVER, generator
-from .aggregation import mean_buffers, weighted_mean
-from .context import ServerContext
-from .hooks import RoundStart
-from .local import ClientResult, RoundAborted, RoundPlan, run_round
-from .optim import scheduled_lr, set_lr
 from .run_state import RunState
-from .sampling import sample_clients
 from .simulation import Simulation
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..core.aggregation import model_state
+from ..core.callbacks import Callback, RunInfo
+from ..core.local import collect_states
 from ..execution.evaluation import EvalPipeline
-from ..utils.monitor import peak_gpu_memory_mb
-from .aggregation import model_state
-from .callbacks import Callback, RunInfo
+from ..tracking.monitor import peak_gpu_memory_mb
 from .checkpoint import Checkpointer, capture
-from .local import collect_states
 from .rounds import RoundOutcome
 from .run_state import CLIENT_TOTALS, RunState
 

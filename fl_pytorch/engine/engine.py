@@ -1,8 +1,8 @@
 """The round loop of generalized FedAvg (paper, Algorithm 1).
 
 ``Engine.run`` reads like the algorithm: step 0 sets up the run's state (or restores a
-checkpoint), then every round runs steps 1 to 5 (``core/rounds.py``) and the observers that
-follow a round (``core/run_observers.py``: accounting, evaluation, checkpoints). Logging, result
+checkpoint), then every round runs steps 1 to 5 (``engine/rounds.py``) and the observers that
+follow a round (``engine/run_observers.py``: accounting, evaluation, checkpoints). Logging, result
 files, progress bars and GUI updates are callbacks; how clients run is the executor's business.
 A stop request finishes the current round and ends the run as "stopped"; Ctrl-C (or SIGTERM,
 SIGHUP) ends it as "interrupted"; both keep every completed round.
@@ -22,20 +22,20 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..core.aggregation import to_numpy
+from ..core.callbacks import Callback, RunInfo
+from ..core.client_state import ClientStateStore
+from ..core.downlink import Downlink
+from ..core.local import RoundAborted
+from ..core.metrics import ROW_METRICS, Evaluator
+from ..core.optim import build_optimizer
+from ..core.shift_init import initial_shift, with_shifts
 from ..execution.interrupts import InterruptGuard
 from ..utils.environment import environment_info
-from .aggregation import to_numpy
-from .callbacks import Callback, RunInfo
 from .checkpoint import Checkpointer, checkpoint_path, load_checkpoint, restore
-from .client_state import ClientStateStore
-from .downlink import Downlink
-from .local import RoundAborted
-from .metrics import ROW_METRICS, Evaluator
-from .optim import build_optimizer
 from .rounds import RoundRunner
 from .run_observers import Accounting, CheckpointSchedule, EvaluationSchedule
 from .run_state import CLIENT_TOTALS, RunState
-from .shift_init import initial_shift, with_shifts
 from .simulation import Simulation
 
 

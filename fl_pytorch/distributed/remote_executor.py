@@ -17,18 +17,18 @@ from typing import Any
 
 from ..core.client_state import ClientStateStore
 from ..core.local import ClientResult, RoundAborted, RoundPlan
-from ..distributed.addresses import owners, parse_external_devices
-from ..distributed.auth import load_secret
-from ..distributed.frames import ProtocolError
-from ..distributed.master import Cluster, WorkerFailed, WorkerLost
-from ..distributed.protocol import (
+from ..execution.base import ClientTaskError
+from ..utils.addresses import owners, parse_external_devices
+from .auth import load_secret
+from .frames import ProtocolError
+from .master import Cluster, WorkerFailed, WorkerLost
+from .protocol import (
     decode_results,
     decode_states,
     encode_plan,
     encode_states,
     fingerprint,
 )
-from .base import ClientTaskError
 
 
 @dataclass(frozen=True)
