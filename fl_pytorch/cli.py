@@ -17,7 +17,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from .config import GROUPS, OPTIONS, Config, coerce
+from .config import GROUPS, OPTIONS, Config, coerce, with_canonical_choices
 from .errors import ConfigError, is_out_of_memory, one_line
 from .plugins import check_plugins, load_plugins
 from .utils.signals import (
@@ -98,6 +98,7 @@ def parse_config(argv: Sequence[str]) -> tuple[Config, argparse.Namespace]:
         check_command_line_outputs(config, args.save_config)  # before torch is imported
     if check_plugins(config.plugins) is None:  # a bad value is reported by validate()
         load_plugins(config.plugins)  # their names are valid choices from here on
+    config = with_canonical_choices(config)  # e.g. the original GUI's GRADSKIP -> gradskip
     if not args.help_algorithm:
         config.validate()
     return config, args

@@ -21,7 +21,7 @@ from .errors import ConfigError, shown
 from .utils.limits import limit_error
 
 __all__ = ["GROUPS", "LR_SCHEDULES", "OPTIMISERS", "OPTIONS", "Config", "check_value",
-           "canonical", "choices_of", "coerce", "primary_flag"]
+           "canonical", "choices_of", "coerce", "primary_flag", "with_canonical_choices"]
 
 
 @dataclass
@@ -132,7 +132,8 @@ def coerce(name: str, value: Any) -> Any:
         raise ConfigError(f"{flag}: invalid value {value!r}; expected {kind.__name__}") from None
     if kind is float and not math.isfinite(converted):
         raise ConfigError(f"{flag}: invalid value {value!r}; expected a finite number")
-    return canonical(name, converted) if kind is str else converted
+    static = not callable(f.metadata["choices"])  # registry names: after plugins and outputs
+    return canonical(name, converted) if kind is str and static else converted
 
 
 def canonical(name: str, value: str) -> str:
@@ -148,6 +149,17 @@ def canonical(name: str, value: str) -> str:
     folded = {c.lower(): c for c in choices}
     folded.update({a.lower(): c for a, c in aliases.items()})
     return folded.get(value.lower(), value)
+
+
+def with_canonical_choices(config: Config) -> Config:
+    """``config`` with every choice spelled as the choice it names (any case, aliases).
+
+    The command line calls it once the plugins are loaded: registry names (algorithms, models,
+    datasets, losses) are only known then, and reading them loads torch.
+    """
+    changes = {name: canonical(name, getattr(config, name)) for name, f in OPTIONS.items()
+               if isinstance(f.default, str) and f.metadata["choices"] is not None}
+    return config.replace(**{k: v for k, v in changes.items() if v != getattr(config, k)})
 
 
 def check_value(name: str, value: Any) -> str | None:
