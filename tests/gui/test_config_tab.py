@@ -147,7 +147,7 @@ def test_range_errors_show_as_you_type_even_when_another_field_is_bad(window, qt
     qtbot.keyClicks(field, "-0.5")  # ...does not hide a range error typed now
     assert tab.errors["local_lr"] == "--local-lr: invalid value -0.5; must be > 0"
     assert field.property("invalid") is True
-    assert "invalid int value" in tab.errors["rounds"]
+    assert "invalid value 'abc'; expected int" in tab.errors["rounds"]
 
 
 def test_error_messages_do_not_move_the_fields(window, qtbot):
