@@ -32,6 +32,10 @@ class ServerContext:
     weights: torch.Tensor | None = None  # w_i of every client (summing to one)
     x: torch.Tensor | None = None  # this round's model, before SERVER_OPT (read-only)
     local_steps: int | None = None  # set by CLIENT_STATE to fix this round's local steps
+    #: this round's metrics reported by server hooks (names in ``Algorithm.extra["metrics"]``)
+    metrics: dict[str, float] = field(default_factory=dict)
+    #: ``objective(x)``: the participants' objective at x (``core/probes.py``, bits counted)
+    objective: Any = None
 
     @property
     def n_participants(self) -> int:

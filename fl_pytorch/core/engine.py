@@ -32,6 +32,7 @@ from .downlink import Downlink
 from .local import ClientResult, RoundAborted, RoundPlan, collect_states, run_round
 from .metrics import ROW_METRICS, Evaluator
 from .optim import build_optimizer, scheduled_lr, set_lr
+from .probes import ObjectiveProbe
 from .sampling import sample_clients
 from .simulation import Simulation
 
@@ -189,6 +190,7 @@ class Engine:
                     buffers = mean_buffers(results, sim.weights, buffers)
                     # Step 5: G = SERVER_GRADIENT, x = SERVER_OPT, H = SERVER_GLOBAL_STATE.
                     set_lr(server_opt, sctx.lr)
+                    sctx.objective = probe = ObjectiveProbe(sim, sctx.participants)
                     g = alg.server_gradient(agg, h, sctx)
                     sctx.direction = g
                     direction_norm = float(g.norm())
@@ -196,14 +198,18 @@ class Engine:
                         x = alg.server_opt(x, g, sctx)
                     x.grad = None
                     h = alg.server_global_state(agg, h, sctx)
+                    up, down = probe.bits_per_client(sim.dim, sim.dtype)  # line searches
+                    bits_up += up * len(results)
+                    bits_down += down * len(results)
+                    per_client["bits_up"][sctx.participants] += up
                 # Step 6: metrics and callbacks.
                 totals["bits_up_cum"] += bits_up
                 totals["bits_down_cum"] += bits_down
                 evaluate = t + 1 == cfg.rounds or (t + 1) % cfg.eval_every == 0
-                pipeline.add(self._row(t + 1, time.perf_counter() - t0, sctx.participants,
-                                       direction_norm, bits_up, bits_down, sctx.lr, totals,
-                                       self._gpu_mb()),
-                             model_state(x, buffers) if evaluate else None)
+                row = self._row(t + 1, time.perf_counter() - t0, sctx.participants,
+                                direction_norm, bits_up, bits_down, sctx.lr, totals, self._gpu_mb())
+                row.update(sctx.metrics)
+                pipeline.add(row, model_state(x, buffers) if evaluate else None)
                 if checkpoints.due(t + 1):
                     pipeline.flush()
                     checkpoints.save(snapshot(t + 1))
@@ -298,7 +304,8 @@ class Engine:
                 status: str, error: str | None, info: RunInfo, started_at: str
                 ) -> dict[str, Any]:
         from ..cli_line import command_line
-        names = ROW_METRICS + evaluator.metric_names()
+        names = ROW_METRICS + evaluator.metric_names() + list(
+            self.sim.algorithm.extra.get("metrics", ()))
         metrics = {m: np.array([row.get(m, math.nan) for row in rows],
                                dtype=np.int64 if m == "round" else np.float64) for m in names}
         env = environment_info([str(d) for d in self._devices])

@@ -133,6 +133,8 @@ def build_simulation(config: Config) -> Simulation:
         global_lr, local_lr = step_sizes.global_lr, step_sizes.local_lr or local_lr
     data = dataset.to(device, dtype)
     check_fit(config, data, oracle, x0)
+    if "check_setup" in algorithm.extra:  # e.g. FedNL: an exact Hessian oracle
+        algorithm.extra["check_setup"](config, oracle, data)
     return Simulation(config=config, algorithm=algorithm, options=options, dataset=data,
                       oracle=oracle, uplink=uplink, device=device, dtype=dtype,
                       weights=weights.to(device=device, dtype=dtype), x0=x0, solution=solution,

@@ -36,18 +36,28 @@ def auto_workers_per_device(devices: list, intra_op_threads: int) -> int:
     return max(1, cpu_cores() // (intra_op_threads * cpu_entries))
 
 
+def _batched(algorithm: str) -> bool:
+    """Whether ``algorithm`` has a batched form of its client hooks (e.g. FedNL)."""
+    from ..registries import ALGORITHMS
+    return algorithm in ALGORITHMS and "batched" in ALGORITHMS.get(algorithm).extra
+
+
 def build_executor(config: Any) -> Executor:
     """The executor of ``config``.
 
     Remote workers for ``--external-devices``; otherwise sequential for 0; per-device pools for
-    N; for ``auto``, sequential measured against the pools (when the pools would run more than
-    one thread).
+    N; for ``auto``, the batched clients of an algorithm that has them (falling back to the
+    sequential reference when the problem cannot be batched), else sequential measured against
+    the pools (when the pools would run more than one thread).
     """
     if config.external_devices:  # the clients run on remote workers (docs/remote.md)
         from .remote import RemoteExecutor
         return RemoteExecutor(config)
     spec = str(config.threadpool_for_local_opt)
     devices = parse_devices(config.gpu)
+    if spec == "auto" and _batched(config.algorithm):
+        from .batched import BatchedExecutor
+        return BatchedExecutor(build_executor(config.replace(threadpool_for_local_opt="0")))
     if spec == "auto":
         workers = auto_workers_per_device(devices, config.intra_op_threads)
         if workers * len(devices) == 1:

@@ -1,0 +1,172 @@
+"""The second-order family's LOCAL_STATE for all of a round's clients at once.
+
+What ``fednl.py``, ``fednl_ls.py``, ``fednl_pp.py`` and ``newton.py`` compute client by client,
+computed here with one batched oracle call (``core/client_batch.py``: one product for all the
+clients' Hessians), one compressor call on the stacked Hessian differences and one weighted sum,
+so that a round costs a few tensor operations instead of a Python loop over clients. The
+learned Hessians stay in one (n, P) tensor on each client's support (sparse data) or on all D
+entries; the round returns the ClientResults of the per-client path, with the aggregate in the
+first (``summed``). Randomness comes from the same per-(seed, round, client) streams, drawn in
+the same order, so results equal the per-client hooks' up to floating-point summation order
+(``tests/convergence/test_fednl_batched.py``). Used by ``execution/batched.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from ..compressors.base import value_bits
+from ..compressors.matrix import Packed, upper_size
+from ..compressors.matrix.base import MatrixMessage
+from ..core.client_batch import ClientBatch, supports_batching
+from ..core.local import ClientResult
+from ..utils.rng import generator as stream
+
+
+def batched_runner(mode: str) -> Callable[[Any], Any]:
+    """``make(sim)``: the batched clients of ``mode`` for ``sim``, or None if it cannot batch."""
+    def make(sim: Any) -> BatchedClients | None:
+        return BatchedClients(sim, mode) if supports_batching(sim.oracle) else None
+    return make
+
+
+def symmetric_matvec(values: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor,
+                     x: torch.Tensor) -> torch.Tensor:
+    """(s, d) products ``M_r x`` of packed symmetric matrices on supports (rows/cols per slot)."""
+    out = values.new_zeros(values.shape[0], x.numel() + 1)
+    out.scatter_add_(1, rows, values * x[cols.clamp(max=x.numel() - 1)])
+    off = torch.where(rows != cols, values, 0.0)
+    out.scatter_add_(1, cols, off * x[rows.clamp(max=x.numel() - 1)])
+    return out[:, :-1]
+
+
+class BatchedClients:
+    """The clients of one simulation, held batched; ``run`` one round, ``collect`` states."""
+
+    def __init__(self, sim: Any, mode: str):
+        self.sim, self.mode, self.options = sim, mode, sim.options
+        comp = self.options.get("compressor")
+        dense = comp is not None and not comp.entrywise
+        self.batch = ClientBatch(sim.oracle, sim.client_data, "dense" if dense else None)
+        self.d, self.index = sim.dim, self.batch.index
+        self.size = upper_size(self.d)
+        rows, cols = torch.triu_indices(self.d, self.d)
+        pad = torch.tensor([self.d])
+        self.rows = torch.cat([rows, pad])[self.index]
+        self.cols = torch.cat([cols, pad])[self.index]
+        self.state: dict[str, torch.Tensor] | None = None
+
+    # ---------------------------------------------------------------- states
+    def _dense_rows(self, compact: torch.Tensor) -> torch.Tensor:
+        out = compact.new_zeros(compact.shape[0], self.size + 1)
+        return out.scatter_(1, self.index[:compact.shape[0]], compact)[:, :-1]
+
+    def load(self, store: Any) -> None:
+        """Take every client's state from the engine's store (a fresh run or a resume)."""
+        states = [store.get(i, self.sim.device) for i in range(self.batch.num_clients)]
+        if self.mode == "newton":
+            self.state = {}
+            return
+        dense = torch.stack([s["H"] for s in states])
+        padded = torch.cat([dense, dense.new_zeros(dense.shape[0], 1)], 1)
+        compact = padded.gather(1, self.index)
+        if not torch.equal(self._dense_rows(compact), dense):
+            raise RuntimeError("learned Hessians are nonzero off the clients' supports")
+        self.state = {"H": compact}
+        if self.mode == "fednl-pp":
+            self.state["l"] = torch.stack([s["l"] for s in states])
+            self.state["g"] = torch.stack([s["g"] for s in states])
+
+    def collect(self, store: Any) -> None:
+        """Put every client's state into the store (before a checkpoint)."""
+        if not self.state:
+            return
+        dense = self._dense_rows(self.state["H"])
+        for i in range(self.batch.num_clients):
+            state = {"H": dense[i].clone()}
+            if self.mode == "fednl-pp":
+                state.update(l=self.state["l"][i].clone(), g=self.state["g"][i].clone())
+            store.put(i, state)
+
+    # ---------------------------------------------------------------- one round
+    def run(self, plan: Any, client_ids: list[int], store: Any) -> list[ClientResult]:
+        """The round's ClientResults, in the order of ``client_ids``."""
+        if self.state is None:
+            self.load(store)
+        ids = torch.as_tensor(client_ids, dtype=torch.int64)
+        every = len(client_ids) == self.batch.num_clients
+        seed = self.sim.config.manual_runtime_seed
+        gens = [stream(seed, plan.round, i) for i in client_ids]
+        ev = self.batch.evaluate(plan.x, client_ids)
+        step = {"fednl": self._learn, "fednl-ls": self._learn, "newton": self._newton,
+                "fednl-pp": self._learn_pp}[self.mode]
+        hessian, vectors, bits = step(plan, ev, ids, every, gens)
+        weights = self.sim.weights[ids]
+        share = weights / weights.sum()
+        summed = {k: share @ v for k, v in vectors.items()}
+        summed["S"] = hessian.weighted_sum(share, ev.index, self.size)
+        sizes = self.batch.sizes[ids].tolist()
+        results = [ClientResult(i, {}, {}, int(b), 1, m, summed=True)
+                   for i, b, m in zip(client_ids, bits.tolist(), sizes)]
+        results[0].message = summed
+        return results
+
+    def _value_bits(self) -> int:
+        return value_bits(torch.empty(0, dtype=self.sim.dtype))
+
+    def _packed(self, values: torch.Tensor, ev: Any) -> Packed:
+        return Packed(values, ev.index, self.d, ev.diagonal)
+
+    def _learn(self, plan, ev, ids, every, gens):
+        """FedNL / FedNL-LS: compressed Hessian differences (round 0 of init:hessian: uploads)."""
+        b, opts = self._value_bits(), self.options
+        learned = self.state["H"] if every else self.state["H"][ids]
+        base = self.d * b + (b if self.mode == "fednl-ls" else 0)
+        if plan.round == 0 and opts["init"] == "hessian":
+            learned.copy_(ev.hessians)
+            bits = torch.full((len(gens),), base + self.size * b)
+            sent = MatrixMessage(bits, values=ev.hessians)
+            error = ev.hessians.new_zeros(len(gens))
+        else:
+            diff = self._packed(ev.hessians.sub_(learned), ev)
+            error = diff.frobenius_sq().clamp(min=0.0).sqrt()
+            sent = opts["compressor"].compress(diff, gens)
+            sent.add_to(learned, opts["alpha"])
+            sent.bits = sent.bits + base + (b if opts["option"] == "2" else 0)
+        if not every:
+            self.state["H"][ids] = learned
+        vectors = {"g": ev.grads, "l": error}
+        if self.mode == "fednl-ls":
+            vectors["f"] = ev.values
+        return sent, vectors, sent.bits
+
+    def _newton(self, plan, ev, ids, every, gens):
+        """Newton: the exact gradient and Hessian, uncompressed."""
+        bits = torch.full((len(gens),), (self.d + self.size) * self._value_bits())
+        return MatrixMessage(bits, values=ev.hessians), {"g": ev.grads}, bits
+
+    def _learn_pp(self, plan, ev, ids, every, gens):
+        """FedNL-PP (Algorithm 3): differences of H_i, l_i and g_i; round 0 initializes."""
+        b, opts, x = self._value_bits(), self.options, plan.x
+        old = {k: v[ids] for k, v in self.state.items()}
+        if plan.round == 0:
+            hess_init = opts["init"] == "hessian"
+            learned = ev.hessians.clone() if hess_init else torch.zeros_like(ev.hessians)
+            bits = torch.full((len(gens),), (self.size * b if hess_init else 0) + (self.d + 1) * b)
+            sent = MatrixMessage(bits, values=learned)
+        else:
+            sent = opts["compressor"].compress(self._packed(ev.hessians - old["H"], ev), gens)
+            learned = old["H"].clone()
+            sent.add_to(learned, opts["alpha"])
+            bits = sent.bits + (self.d + 1) * b
+        error = self._packed(learned - ev.hessians, ev).frobenius_sq().clamp(min=0.0).sqrt()
+        shift = symmetric_matvec(learned, self.rows[ids], self.cols[ids], x) \
+            + error[:, None] * x - ev.grads
+        for key, value in {"H": learned, "l": error, "g": shift}.items():
+            self.state[key][ids] = value
+        if plan.round == 0:
+            return sent, {"l": error, "g": shift}, bits
+        return sent, {"l": error - old["l"], "g": shift - old["g"]}, bits
