@@ -226,10 +226,14 @@ class Config:
                             "full_shakespeare); for femnist, shakespeare, cifar100_fl: keep the "
                             "first N natural clients (0 = all)", "data", check=_non_negative)
     partition: str = _opt("iid", ["--partition"],
-                          "how a centralized dataset is split among clients: iid, sorted (by "
-                          "class, contiguous), shards:S (S class-sorted shards per client), "
-                          "dirichlet:ALPHA (label skew)", "data", check=_check_partition,
+                          "how a centralized dataset is split among clients: iid, equal (iid "
+                          "with floor(N/clients) samples each, the rest dropped, as uFedNL), "
+                          "sorted (by class, contiguous), shards:S (S class-sorted shards per "
+                          "client), dirichlet:ALPHA (label skew)", "data", check=_check_partition,
                           metavar="SPEC")
+    no_intercept: bool = _opt(False, ["--no-intercept"],
+                              "LIBSVM datasets: do not prepend the constant feature 1 (the "
+                              "intercept of the bias-free linear models)", "data")
     sort_dataset_by_class_before_split: bool = _opt(
         False, ["--sort-dataset-by-class-before-split"],
         "the original tool's flag: the same as --partition sorted", "data")
@@ -271,8 +275,10 @@ class Config:
     threadpool_for_local_opt: str = _opt(
         "auto", ["--threadpool-for-local-opt"],
         "worker threads per device for local training: 0 = sequential (the reference), N, or "
-        "auto (times sequential against the pools in the first rounds and keeps the faster); "
-        "results are bit-identical whatever the choice", "system", check=_check_threads,
+        "auto (times sequential against the pools in the first rounds and keeps the faster; "
+        "the FedNL family runs all clients batched instead); results are bit-identical "
+        "whatever the choice (batched: equal up to floating-point summation order)", "system",
+        check=_check_threads,
         metavar="N|auto")
     intra_op_threads: int = _opt(1, ["--intra-op-threads"],
                                  "PyTorch CPU threads of each computation (client, evaluation, "
@@ -340,7 +346,8 @@ class Config:
                            "system", check=_at_least_one)
     extra_track: str = _opt("", ["--extra-track"],
                             "extra (costly) metrics, comma-separated: full_gradient_norm_train, "
-                            "full_objective_value_train", "system", check=_check_extra_track,
+                            "full_objective_value_train, objective_gap_train", "system",
+                            check=_check_extra_track,
                             metavar="METRICS")
     group_name: str = _opt("", ["--group-name"],
                            "group label (runs of one group, e.g. seeds, plot as mean +- std)",

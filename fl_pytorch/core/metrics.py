@@ -27,6 +27,8 @@ from .scores import SCORES, chunks, score_names, scores, target_count
 EXTRA_METRICS = {
     "full_gradient_norm_train": "||grad f(x)|| over all clients' training data",
     "full_objective_value_train": "f(x) = sum_i w_i f_i(x) + regularizer on training data",
+    "objective_gap_train": "f(x) - f* on training data (f* by Newton's method, once; needs an "
+                           "exact Hessian oracle: logistic regression or least squares)",
     "top1_acc_train": "top-1 accuracy on all training samples",
     "top5_acc_train": "top-5 accuracy on all training samples",
     "perplexity_train": "perplexity on all training tokens (language models)",
@@ -105,6 +107,9 @@ class Evaluator:
             out["dist_to_solution"] = float((x - self.sim.solution).norm())
         if "full_objective_value_train" in self.extra:
             out["full_objective_value_train"] = objective
+        if "objective_gap_train" in self.extra:
+            from .solution import minimum
+            out["objective_gap_train"] = objective - minimum(sim)
         if need_grad:
             out["full_gradient_norm_train"] = grad_norm
         return out

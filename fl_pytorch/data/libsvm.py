@@ -6,8 +6,9 @@ the LIBSVM site when missing and online. ``mushrooms`` and ``phishing`` have no 
 shuffle (seed 1234) keeps 20% for testing. ``--dataset libsvm --data-path FILE`` reads any
 binary-label file (its test split is ``FILE.t`` when present, else none).
 
-Features become a dense float64 matrix with a constant 1 prepended (the bias); the two label
-values become -1 and +1. 10 clients by default, split by ``--partition``.
+Features become a dense float64 matrix with a constant 1 prepended (the bias, left out with
+``--no-intercept``); the two label values become -1 and +1. 10 clients by default, split by
+``--partition``.
 
 For ``f_i(x) = 1/n_i sum_j log(1 + exp(-b_j a_j^T x))`` the smoothness constants are
 ``L_i = lambda_max(A_i^T A_i) / (4 n_i)`` and ``L = lambda_max(sum_i w_i A_i^T A_i / n_i) / 4``
@@ -61,9 +62,12 @@ def smoothness(x: np.ndarray, indices: list[np.ndarray], weights: np.ndarray
             "mu_i": [0.0] * len(indices)}
 
 
-def read_libsvm(train: Path, test: Path | None, name: str
+def read_libsvm(train: Path, test: Path | None, name: str, intercept: bool = True
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Dense features (bias column first) and -1/+1 labels of a train file and optional test."""
+    """Dense features and -1/+1 labels of a train file and an optional test file.
+
+    The bias column (all ones) comes first unless ``intercept`` is False.
+    """
     from .optional import require
     datasets = require("sklearn.datasets", "scikit-learn", name)
     files = [str(train)] + ([str(test)] if test else [])
@@ -77,7 +81,9 @@ def read_libsvm(train: Path, test: Path | None, name: str
                           f"({values[:5].tolist()}...); a binary-label file is needed")
 
     def dense(features: Any, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x = np.hstack([np.ones((features.shape[0], 1)), features.toarray()])
+        x = features.toarray()
+        if intercept:
+            x = np.hstack([np.ones((features.shape[0], 1)), x])
         return x, np.where(labels == values[1], 1.0, -1.0)
     x, y = dense(loaded[0], loaded[1])
     tx, ty = dense(loaded[2], loaded[3]) if test else (None, None)
@@ -108,7 +114,7 @@ def _files(name: str, config: Any) -> tuple[Path, Path | None]:
 def load_libsvm(name: str, config: Any) -> FederatedDataset:
     """Load a LIBSVM dataset, federate it and attach its smoothness constants."""
     train, test = _files(name, config)
-    x, y, tx, ty = read_libsvm(train, test, name)
+    x, y, tx, ty = read_libsvm(train, test, name, not config.no_intercept)
     if name in SPLIT_80_20:
         order = np.random.RandomState(1234).permutation(len(y))
         cut = int(0.8 * len(y))
