@@ -11,6 +11,7 @@ margins ``A @ x``. Pairs are generated client chunk by client chunk to bound mem
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -28,8 +29,10 @@ def packed_position(j: torch.Tensor, col: torch.Tensor, d: int) -> torch.Tensor:
 def csr(crow: torch.Tensor, col: torch.Tensor, values: torch.Tensor, shape: tuple[int, int]
         ) -> torch.Tensor:
     """A CSR matrix with int32 indices (faster products than int64)."""
-    return torch.sparse_csr_tensor(crow.to(torch.int32), col.to(torch.int32), values, shape,
-                                   check_invariants=False)
+    with warnings.catch_warnings():  # "sparse CSR support is in beta": products are all we use
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(crow.to(torch.int32), col.to(torch.int32), values, shape,
+                                       check_invariants=False)
 
 
 def crow_of(rows: torch.Tensor, num_rows: int) -> torch.Tensor:
