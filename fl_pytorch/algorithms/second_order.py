@@ -101,7 +101,7 @@ def check_hessian_oracle(config: Any, oracle: Any, dataset: Any) -> None:
             "linear with --loss mse, and --global-regulizer none or cvx_l2norm")
     if getattr(oracle, "hessian", None) is None:
         layers = [type(m) for m in oracle.module.modules() if not isinstance(m, nn.Sequential)]
-        if layers == [nn.Flatten, nn.Linear] and dataset.output_dim == 1:
+        if layers == [nn.Flatten, nn.Linear]:
             raise ConfigError(f"--loss: {config.loss!r} has no Hessian oracle; {need}")
         raise ConfigError(f"--model: {config.model!r} is not a convex model with a Hessian "
                           f"oracle; {need}")
