@@ -18,9 +18,11 @@ of a symmetric matrix); the server holds ``H = sum_i w_i H_i``. Round k at x = x
 As in uFedNL, the step uses the Hessian learned in this round (the paper writes H^k, before the
 update); with the identity compressor and alpha = 1 the step is then exactly Newton's (option
 1). ``init:hessian`` (default) starts each H_i at ``hess f_i(x0)``: in round 0 every client
-uploads it in full (D values, counted) and the server takes a Newton step. The metric
-``hessian_error`` is ``sum w_i l_i`` of the round. A batched form of LOCAL_STATE for all clients
-at once (``fednl_batched.py``) runs under ``--threadpool-for-local-opt auto``.
+uploads it in full (D values, counted) and the server takes a Newton step. Metrics:
+``hessian_error``, the round's ``sum w_i l_i``, and ``grad_norm``, the norm of the round's
+aggregated gradient (at the model the round started from; the server has it). A batched form of
+LOCAL_STATE for all clients at once (``fednl_batched.py``) runs under
+``--threadpool-for-local-opt auto``.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def learned_hessian(agg, h, ctx) -> torch.Tensor:
 
 def newton_step(agg, h, ctx) -> torch.Tensor:
     """SERVER_GRADIENT: the direction of option 1 or 2 with the updated Hessian."""
-    ctx.metrics["hessian_error"] = float(agg["l"])
+    ctx.metrics.update(hessian_error=float(agg["l"]), grad_norm=float(agg["g"].norm()))
     upper = learned_hessian(agg, h, ctx)
     if ctx.options["option"] == "1":
         return newton_direction(upper, agg["g"], mu=ctx.options["mu"])

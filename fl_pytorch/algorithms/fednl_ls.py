@@ -11,7 +11,7 @@ choices (Burlachenko and Richtarik 2024: the Hessian learned in the round, optio
   and one value up per client and trial, counted in the round's bits). After 40 halvings the
   last step is taken. SERVER_OPT ``x - lr (gamma^s [H]^-1 grad f)``; SERVER_GLOBAL_STATE keeps H.
 
-Defaults ``c = 0.49``, ``gamma = 0.5`` as in uFedNL's scripts. Metrics: ``hessian_error`` and
+Defaults ``c = 0.49``, ``gamma = 0.5`` as in uFedNL's scripts. Metrics: FedNL's and
 ``line_search_steps`` (s of the round).
 """
 

@@ -30,7 +30,6 @@ from .second_order import (
     ALPHA_OPTION,
     COMPRESSOR_OPTION,
     INIT_OPTION,
-    METRICS,
     check_hessian_oracle,
     newton_direction,
     resolve,
@@ -92,7 +91,7 @@ FEDNL_PP = register_algorithm(Algorithm(
     init_client_state=lambda client_id, x0: zero_state(x0), client_state=gather_all_first,
     local_state=learn, server_gradient=next_model, server_global_state=updated,
     compressor_kind="none", resolve_options=resolve,
-    extra={"check_setup": check_hessian_oracle, "metrics": METRICS,
+    extra={"check_setup": check_hessian_oracle, "metrics": ("hessian_error",),
            "batched": batched_runner("fednl-pp"),
            "uplink_note": "which compresses Hessian differences with a matrix compressor given "
                           "as --algorithm-options compressor:SPEC"},

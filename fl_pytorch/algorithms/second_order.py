@@ -62,7 +62,9 @@ OPTION_OPTION = AlgoOption(_choice("option", ("1", "2")), "2",
                            "{M >= mu I}, 2 = learned Hessian + l I, l the mean Frobenius error")
 MU_OPTION = AlgoOption(_non_negative, None, "mu of option 1 (default: the problem's strong "
                        "convexity, i.e. the l2 regularizer's alpha)")
-METRICS = ("hessian_error",)
+#: per-round metrics of FedNL and FedNL-LS: sum w_i l_i (the learned Hessians' mean Frobenius
+#: error before the round's update) and ||grad f|| at the round's model (the server has it)
+METRICS = ("hessian_error", "grad_norm")
 
 
 def resolve(options: dict[str, Any], setting: Setting) -> dict[str, Any]:

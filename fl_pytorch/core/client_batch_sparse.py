@@ -108,29 +108,38 @@ def _chunk(rows, cols, vals, sample_client, a: int, b: int, c0: int, c1: int, d:
     """Hessian structure of clients c0..c1-1, whose nonzeros are the entries a..b-1.
 
     Returns their supports, (clients, width) row counts, and the sample columns and values of
-    the rows sorted by (client, slot, sample).
+    the rows sorted by (client, slot, sample). One stable sort of the pairs' keys
+    (client, position) does it: pairs come sample by sample, so equal keys stay in sample order.
+    Every diagonal position enters the supports as an explicit zero at the client's first
+    sample (an l2 term sits there).
     """
     size = upper_size(d)
-    diag = packed_position(torch.arange(d), torch.arange(d), d)
     clients = torch.arange(c0, c1)
     if b > a:
         first, second = sample_pairs(rows[a:b], cols[a:b])
         first, second = first + a, second + a
     else:
         first = second = torch.zeros(0, dtype=torch.int64)
-    sample = rows[first]
-    key = sample_client[sample] * size + packed_position(cols[first], cols[second], d)
-    keys = torch.unique(torch.cat([key, (clients[:, None] * size + diag).reshape(-1)]))
+    starts = torch.searchsorted(sample_client, clients)
+    diag = (clients[:, None] * size + packed_position(torch.arange(d), torch.arange(d), d))
+    key = torch.cat([diag.reshape(-1),
+                     sample_client[rows[first]] * size + packed_position(cols[first],
+                                                                         cols[second], d)])
+    sample = torch.cat([starts.repeat_interleave(d), rows[first]])
+    value = torch.cat([vals.new_zeros(diag.numel()), vals[first] * vals[second]])
+    key, order = torch.sort(key, stable=True)
+    new = torch.ones_like(key, dtype=torch.bool)
+    new[1:] = key[1:] != key[:-1]
+    keys = key[new]
     per_client = torch.bincount(keys // size - c0, minlength=c1 - c0)
-    slot = torch.searchsorted(keys, key) - (torch.cumsum(per_client, 0) - per_client)[
-        sample_client[sample] - c0]
-    order = torch.argsort(key * sample_client.numel() + sample)
+    slot = torch.arange(keys.numel()) - (torch.cumsum(per_client, 0) - per_client)[
+        keys // size - c0]
     width = int(per_client.max())
-    counts = torch.bincount((sample_client[sample] - c0) * width + slot,
-                            minlength=(c1 - c0) * width).reshape(c1 - c0, width)
+    counts = torch.zeros((c1 - c0) * width, dtype=torch.int64).index_put_(
+        ((keys // size - c0) * width + slot,), torch.bincount(torch.cumsum(new, 0) - 1))
     supports = list(torch.split(keys % size, per_client.tolist()))
-    return (supports, counts, sample[order].to(torch.int32),
-            (vals[first] * vals[second])[order])
+    return (supports, counts.reshape(c1 - c0, width), sample[order].to(torch.int32),
+            value[order])
 
 
 def _chunks(rows: torch.Tensor, sample_client: torch.Tensor, num_clients: int):

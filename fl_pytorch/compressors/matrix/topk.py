@@ -41,8 +41,9 @@ def top_slots(magnitude: torch.Tensor, k: int) -> torch.Tensor:
     """(b, min(k, P)) slots of the k largest entries of each row, ties to the lowest slot.
 
     ``torch.topk`` of k + 1 entries: dropping the smallest leaves a top-k set, which is the only
-    one unless the k-th and (k+1)-th magnitudes are equal (and nonzero); those rare rows are
-    redone with a stable sort.
+    one unless the k-th and (k+1)-th magnitudes are equal and nonzero (equal Hessian entries are
+    common with binary features); those rows keep every entry above the k-th magnitude and the
+    lowest slots among the entries equal to it.
     """
     b, width = magnitude.shape
     if k >= width:
@@ -53,8 +54,13 @@ def top_slots(magnitude: torch.Tensor, k: int) -> torch.Tensor:
     others = others + (others >= smallest).long()  # every position but the smallest
     top, next_value = slots.gather(1, others), values.gather(1, smallest)[:, 0]
     kth = values.gather(1, others).min(1).values
-    for row in ((kth > 0) & (kth == next_value)).nonzero().flatten().tolist():
-        top[row] = torch.sort(magnitude[row], descending=True, stable=True).indices[:k]
+    tied = ((kth > 0) & (kth == next_value)).nonzero().flatten()
+    if tied.numel():
+        rows, edge = magnitude[tied], kth[tied, None]
+        equal = rows == edge
+        room = k - (rows > edge).sum(1, keepdim=True)
+        keep = (rows > edge) | (equal & (torch.cumsum(equal, 1) <= room))
+        top[tied] = keep.nonzero()[:, 1].view(-1, k)
     return top
 
 
