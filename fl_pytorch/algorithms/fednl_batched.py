@@ -53,8 +53,8 @@ class BatchedClients:
         self.batch = ClientBatch(sim.oracle, sim.client_data, "dense" if dense else None)
         self.d, self.index = sim.dim, self.batch.index
         self.size = upper_size(self.d)
-        rows, cols = torch.triu_indices(self.d, self.d)
-        pad = torch.tensor([self.d])
+        rows, cols = torch.triu_indices(self.d, self.d, device=self.index.device)
+        pad = torch.tensor([self.d], device=self.index.device)
         self.rows = torch.cat([rows, pad])[self.index]
         self.cols = torch.cat([cols, pad])[self.index]
         self.state: dict[str, torch.Tensor] | None = None
@@ -96,7 +96,7 @@ class BatchedClients:
         """The round's ClientResults, in the order of ``client_ids``."""
         if self.state is None:
             self.load(store)
-        ids = torch.as_tensor(client_ids, dtype=torch.int64)
+        ids = torch.as_tensor(client_ids, dtype=torch.int64, device=self.index.device)
         every = len(client_ids) == self.batch.num_clients
         seed = self.sim.config.manual_runtime_seed
         gens = [stream(seed, plan.round, i) for i in client_ids]
@@ -108,7 +108,7 @@ class BatchedClients:
         share = weights / weights.sum()
         summed = {k: share @ v for k, v in vectors.items()}
         summed["S"] = hessian.weighted_sum(share, ev.index, self.size)
-        sizes = self.batch.sizes[ids].tolist()
+        sizes = self.batch.sizes[ids.cpu()].tolist()
         results = [ClientResult(i, {}, {}, int(b), 1, m, summed=True)
                    for i, b, m in zip(client_ids, bits.tolist(), sizes)]
         results[0].message = summed

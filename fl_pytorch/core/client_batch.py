@@ -74,6 +74,15 @@ class ClientBatch:
             self.index = torch.arange(upper_size(self.d)).expand(self.num_clients, -1)
             self.diagonal = diagonal
         self._subset: tuple[tuple[int, ...], torch.Tensor, torch.Tensor] | None = None
+        self.device = data.device
+        if self.backend == "sparse":  # built on the CPU, used where the data lives
+            st = self.sparse
+            st.hessian, st.gradient, st.margins = (st.hessian.to(self.device),
+                                                   st.gradient.to(self.device),
+                                                   st.margins.to(self.device))
+        self.index, self.diagonal = self.index.to(self.device), self.diagonal.to(self.device)
+        self.sample_client = self.sample_client.to(self.device)
+        self.scale = self.scale.to(self.device)
 
     def _choose(self, data: torch.Tensor) -> str:
         nnz = (data != 0).sum(1)
@@ -93,7 +102,7 @@ class ClientBatch:
 
     def evaluate(self, x: torch.Tensor, clients: list[int]) -> Evaluation:
         """Values, gradients and Hessians of ``clients`` (ascending ids) at ``x``."""
-        ids = torch.as_tensor(clients, dtype=torch.int64)
+        ids = torch.as_tensor(clients, dtype=torch.int64, device=self.device)
         if self.backend == "sparse":
             values, grads, hess = self._sparse(x, ids)
         else:
@@ -104,14 +113,15 @@ class ClientBatch:
         index = self.index if every else self.index[ids]
         diagonal = self.diagonal if every else self.diagonal[ids]
         if self.l2:
-            hess.scatter_add_(1, diagonal, torch.full(diagonal.shape, self.l2, dtype=hess.dtype))
+            hess.scatter_add_(1, diagonal, torch.full(diagonal.shape, self.l2, dtype=hess.dtype,
+                                                      device=hess.device))
         return Evaluation(values + reg.value(x, self.oracle.reg_alpha), grads, hess, index,
                           diagonal)
 
     def _sparse(self, x: torch.Tensor, ids: torch.Tensor):
         st = self.sparse
         loss, r, c = self._coefficients(st.margins @ x, self.targets, self.scale)
-        values = torch.zeros(self.num_clients, dtype=x.dtype).index_add_(
+        values = torch.zeros(self.num_clients, dtype=x.dtype, device=x.device).index_add_(
             0, self.sample_client, loss)[ids]
         if ids.numel() == self.num_clients:
             grad_m, hess_m = st.gradient, st.hessian
@@ -125,8 +135,9 @@ class ClientBatch:
         key = tuple(ids.tolist())
         if self._subset is None or self._subset[0] != key:
             st = self.sparse
-            self._subset = (key, row_blocks(st.gradient, st.gradient_crow, self.d, ids),
-                            row_blocks(st.hessian, st.hessian_crow, st.index.shape[1], ids))
+            cpu = ids.cpu()
+            self._subset = (key, row_blocks(st.gradient, st.gradient_crow, self.d, cpu),
+                            row_blocks(st.hessian, st.hessian_crow, st.index.shape[1], cpu))
         return self._subset[1], self._subset[2]
 
     def _dense(self, x: torch.Tensor, ids: torch.Tensor):

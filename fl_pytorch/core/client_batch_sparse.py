@@ -163,6 +163,7 @@ def row_blocks(matrix: torch.Tensor, crow: torch.Tensor, block: int, clients: to
     pieces = [crow[int(i) * block:(int(i) + 1) * block] - s for i, s in zip(clients, starts)]
     offsets = torch.cumsum(ends - starts, 0) - (ends - starts)
     new_crow = torch.cat([p + o for p, o in zip(pieces, offsets)] + [(ends - starts).sum()[None]])
-    take = torch.cat([torch.arange(int(s), int(e)) for s, e in zip(starts, ends)])
-    col = matrix.col_indices()[take]
-    return csr(new_crow, col, matrix.values()[take], (clients.numel() * block, matrix.shape[1]))
+    take = torch.cat([torch.arange(int(s), int(e)) for s, e in zip(starts, ends)]).to(
+        matrix.device)
+    return csr(new_crow.to(matrix.device), matrix.col_indices()[take], matrix.values()[take],
+               (clients.numel() * block, matrix.shape[1]))
