@@ -53,10 +53,6 @@ class BatchedClients:
         self.batch = ClientBatch(sim.oracle, sim.client_data, "dense" if dense else None)
         self.d, self.index = sim.dim, self.batch.index
         self.size = upper_size(self.d)
-        rows, cols = torch.triu_indices(self.d, self.d, device=self.index.device)
-        pad = torch.tensor([self.d], device=self.index.device)
-        self.rows = torch.cat([rows, pad])[self.index]
-        self.cols = torch.cat([cols, pad])[self.index]
         self.state: dict[str, torch.Tensor] | None = None
 
     # ---------------------------------------------------------------- states
@@ -65,20 +61,30 @@ class BatchedClients:
         return out.scatter_(1, self.index[:compact.shape[0]], compact)[:, :-1]
 
     def load(self, store: Any) -> None:
-        """Take every client's state from the engine's store (a fresh run or a resume)."""
-        states = [store.get(i, self.sim.device) for i in range(self.batch.num_clients)]
+        """Take every client's state from the engine's store (a resume), or start at zero.
+
+        A fresh run's store is empty: the family's initial client states are zeros, built here
+        in the batched layout rather than as n dense vectors.
+        """
+        n, width = self.index.shape
+        self.state = {}
         if self.mode == "newton":
-            self.state = {}
             return
-        dense = torch.stack([s["H"] for s in states])
-        padded = torch.cat([dense, dense.new_zeros(dense.shape[0], 1)], 1)
-        compact = padded.gather(1, self.index)
-        if not torch.equal(self._dense_rows(compact), dense):
-            raise RuntimeError("learned Hessians are nonzero off the clients' supports")
-        self.state = {"H": compact}
+        dtype, device = self.sim.dtype, self.sim.device
+        self.state["H"] = torch.zeros(n, width, dtype=dtype, device=device)
         if self.mode == "fednl-pp":
-            self.state["l"] = torch.stack([s["l"] for s in states])
-            self.state["g"] = torch.stack([s["g"] for s in states])
+            self.state["l"] = torch.zeros(n, dtype=dtype, device=device)
+            self.state["g"] = torch.zeros(n, self.d, dtype=dtype, device=device)
+        if not len(store):
+            return
+        for i in range(n):
+            saved = store.get(i, device)
+            dense = torch.cat([saved["H"], saved["H"].new_zeros(1)])
+            self.state["H"][i] = dense.gather(0, self.index[i])
+            if torch.count_nonzero(self.state["H"][i]) != torch.count_nonzero(saved["H"]):
+                raise RuntimeError(f"client {i}: learned Hessian nonzero off its support")
+            if self.mode == "fednl-pp":
+                self.state["l"][i], self.state["g"][i] = saved["l"], saved["g"]
 
     def collect(self, store: Any) -> None:
         """Put every client's state into the store (before a checkpoint)."""
@@ -113,6 +119,12 @@ class BatchedClients:
                    for i, b, m in zip(client_ids, bits.tolist(), sizes)]
         results[0].message = summed
         return results
+
+    def _coordinates(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(row, column) of every slot (d for padding)."""
+        rows, cols = torch.triu_indices(self.d, self.d, device=index.device)
+        pad = torch.tensor([self.d], device=index.device)
+        return torch.cat([rows, pad])[index], torch.cat([cols, pad])[index]
 
     def _value_bits(self) -> int:
         return value_bits(torch.empty(0, dtype=self.sim.dtype))
@@ -163,8 +175,8 @@ class BatchedClients:
             sent.add_to(learned, opts["alpha"])
             bits = sent.bits + (self.d + 1) * b
         error = self._packed(learned - ev.hessians, ev).frobenius_sq().clamp(min=0.0).sqrt()
-        shift = symmetric_matvec(learned, self.rows[ids], self.cols[ids], x) \
-            + error[:, None] * x - ev.grads
+        rows, cols = self._coordinates(ev.index)
+        shift = symmetric_matvec(learned, rows, cols, x) + error[:, None] * x - ev.grads
         for key, value in {"H": learned, "l": error, "g": shift}.items():
             self.state[key][ids] = value
         if plan.round == 0:

@@ -58,15 +58,14 @@ class ClientBatch:
         inputs = [a.reshape(a.shape[0], -1) for a, _ in client_data]
         self.num_clients, self.d = len(inputs), inputs[0].shape[1]
         self.sizes = torch.tensor([a.shape[0] for a in inputs])
-        data = torch.cat(inputs)
         self.targets = torch.cat([t.reshape(-1) for _, t in client_data])
         self.sample_client = torch.repeat_interleave(torch.arange(self.num_clients), self.sizes)
-        self.scale = (1.0 / self.sizes.to(data.dtype))[self.sample_client]
-        self.backend = backend or self._choose(data)
-        self.dtype = data.dtype
+        self.dtype, self.device = inputs[0].dtype, inputs[0].device
+        self.scale = (1.0 / self.sizes.to(self.dtype))[self.sample_client]
+        self.backend = backend or self._choose(inputs)
         diagonal = diagonal_positions(self.d).expand(self.num_clients, -1)
         if self.backend == "sparse":
-            self.sparse = build_sparse(data.cpu(), self.sample_client, self.num_clients)
+            self.sparse = build_sparse([a.cpu() for a in inputs])
             self.index = self.sparse.index
             self.diagonal = torch.searchsorted(self.index, diagonal.contiguous())
         else:
@@ -74,7 +73,6 @@ class ClientBatch:
             self.index = torch.arange(upper_size(self.d)).expand(self.num_clients, -1)
             self.diagonal = diagonal
         self._subset: tuple[tuple[int, ...], torch.Tensor, torch.Tensor] | None = None
-        self.device = data.device
         if self.backend == "sparse":  # built on the CPU, used where the data lives
             st = self.sparse
             st.hessian, st.gradient, st.margins = (st.hessian.to(self.device),
@@ -84,8 +82,8 @@ class ClientBatch:
         self.sample_client = self.sample_client.to(self.device)
         self.scale = self.scale.to(self.device)
 
-    def _choose(self, data: torch.Tensor) -> str:
-        nnz = (data != 0).sum(1)
+    def _choose(self, inputs: list[torch.Tensor]) -> str:
+        nnz = torch.cat([(a != 0).sum(1) for a in inputs])
         pairs = float((nnz * (nnz + 1) // 2).sum())
         dense = float(self.num_clients * int(self.sizes.max()) * self.d ** 2)
         return "sparse" if pairs * DENSE_PER_PAIR < dense else "dense"
@@ -136,8 +134,8 @@ class ClientBatch:
         if self._subset is None or self._subset[0] != key:
             st = self.sparse
             cpu = ids.cpu()
-            self._subset = (key, row_blocks(st.gradient, st.gradient_crow, self.d, cpu),
-                            row_blocks(st.hessian, st.hessian_crow, st.index.shape[1], cpu))
+            self._subset = (key, row_blocks(st.gradient, self.d, cpu),
+                            row_blocks(st.hessian, st.index.shape[1], cpu))
         return self._subset[1], self._subset[2]
 
     def _dense(self, x: torch.Tensor, ids: torch.Tensor):

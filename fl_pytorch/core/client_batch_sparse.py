@@ -18,7 +18,7 @@ import torch
 
 from ..compressors.matrix.packed import upper_size
 
-CHUNK_ENTRIES = 2_000_000  # pairs generated at once (about 100 MB of temporaries)
+CHUNK_ENTRIES = 500_000  # pairs generated at once (about 50 MB of temporaries)
 
 
 def packed_position(j: torch.Tensor, col: torch.Tensor, d: int) -> torch.Tensor:
@@ -63,45 +63,53 @@ class SparseStructure:
     hessian: torch.Tensor  # CSR (n P, N): Hessian data part = hessian @ curvature
     gradient: torch.Tensor  # CSR (n d, N): gradient data part = gradient @ coefficient
     margins: torch.Tensor  # CSR (N, d): margins = margins @ x
-    hessian_crow: torch.Tensor  # int64 row pointers of ``hessian`` (for client subsets)
-    gradient_crow: torch.Tensor
 
 
-def build_sparse(data: torch.Tensor, sample_client: torch.Tensor, num_clients: int
-                 ) -> SparseStructure:
-    """The structures of the N x d dense ``data``.
-
-    Sample s belongs to client ``sample_client[s]`` (clients ascending and contiguous).
-    """
-    n_samples, d = data.shape
-    rows, cols = data.nonzero(as_tuple=True)
-    vals = data[rows, cols]
+def build_sparse(inputs: list[torch.Tensor]) -> SparseStructure:
+    """The structures of the clients' (m_i, d) dense sample matrices (no copy of the data)."""
+    num_clients, d = len(inputs), inputs[0].shape[1]
+    sizes = torch.tensor([a.shape[0] for a in inputs])
+    offsets = torch.cumsum(sizes, 0) - sizes
+    nonzeros = [a.nonzero(as_tuple=True) for a in inputs]
+    rows = torch.cat([r + int(o) for (r, _), o in zip(nonzeros, offsets)])
+    cols = torch.cat([c for _, c in nonzeros])
+    vals = torch.cat([a[r, c] for a, (r, c) in zip(inputs, nonzeros)])
+    sample_client = torch.repeat_interleave(torch.arange(num_clients), sizes)
+    n_samples = int(sizes.sum())
+    nnz = torch.bincount(rows, minlength=n_samples)
+    total = int((nnz * (nnz + 1) // 2).sum()) + num_clients * d
+    hess_col = torch.empty(total, dtype=torch.int32)
+    hess_val = torch.empty(total, dtype=vals.dtype)
     bounds = torch.searchsorted(rows, torch.arange(n_samples + 1))
-    parts = [_chunk(rows, cols, vals, sample_client, int(bounds[lo]), int(bounds[hi]),
-                    int(sample_client[lo]), int(sample_client[hi - 1]) + 1, d)
-             for lo, hi in _chunks(rows, sample_client, num_clients)]
-    supports = [s for part in parts for s in part[0]]
+    supports, blocks, at = [], [], 0
+    for lo, hi in _chunks(nnz, sample_client, num_clients):
+        support, counts, col, val = _chunk(rows, cols, vals, sample_client, int(bounds[lo]),
+                                           int(bounds[hi]), int(sample_client[lo]),
+                                           int(sample_client[hi - 1]) + 1, d)
+        hess_col[at:at + col.numel()], hess_val[at:at + col.numel()] = col, val
+        at += col.numel()
+        supports += support
+        blocks.append(counts)
     width = max(s.numel() for s in supports)
     index = torch.full((num_clients, width), upper_size(d), dtype=torch.int64)
-    counts = torch.zeros(num_clients, width, dtype=torch.int64)
     for i, s in enumerate(supports):
         index[i, :s.numel()] = s
-    at = 0
-    for part in parts:
-        block = part[1]
-        counts[at:at + block.shape[0], :block.shape[1]] = block
-        at += block.shape[0]
-    h_crow = torch.cat([counts.new_zeros(1), torch.cumsum(counts.reshape(-1), 0)])
-    hess_col = torch.cat([part[2] for part in parts])
-    hess_val = torch.cat([part[3] for part in parts])
+    del supports
+    counts = torch.zeros(num_clients * width + 1, dtype=torch.int32)  # nnz < 2^31
+    grid, first = counts[1:].view(num_clients, width), 0
+    for block in blocks:
+        grid[first:first + block.shape[0], :block.shape[1]] = block
+        first += block.shape[0]
+    del blocks
+    h_crow = torch.cumsum(counts, 0, dtype=torch.int32)
+    del counts, grid
     g_row = sample_client[rows] * d + cols
     g_order = torch.argsort(g_row * n_samples + rows)
     g_crow = crow_of(g_row[g_order], num_clients * d)
     return SparseStructure(
         index=index, hessian=csr(h_crow, hess_col, hess_val, (num_clients * width, n_samples)),
         gradient=csr(g_crow, rows[g_order], vals[g_order], (num_clients * d, n_samples)),
-        margins=csr(crow_of(rows, n_samples), cols, vals, (n_samples, d)),
-        hessian_crow=h_crow, gradient_crow=g_crow)
+        margins=csr(crow_of(rows, n_samples), cols, vals, (n_samples, d)))
 
 
 def _chunk(rows, cols, vals, sample_client, a: int, b: int, c0: int, c1: int, d: int):
@@ -142,9 +150,8 @@ def _chunk(rows, cols, vals, sample_client, a: int, b: int, c0: int, c1: int, d:
             value[order])
 
 
-def _chunks(rows: torch.Tensor, sample_client: torch.Tensor, num_clients: int):
+def _chunks(nnz: torch.Tensor, sample_client: torch.Tensor, num_clients: int):
     """(first sample, end sample) of client-aligned chunks of about CHUNK_ENTRIES pairs."""
-    nnz = torch.bincount(rows, minlength=sample_client.numel())
     pairs = torch.zeros(num_clients, dtype=torch.int64).index_add_(
         0, sample_client, nnz * (nnz + 1) // 2)
     ends = torch.cumsum(torch.bincount(sample_client, minlength=num_clients), 0)
@@ -156,9 +163,9 @@ def _chunks(rows: torch.Tensor, sample_client: torch.Tensor, num_clients: int):
             lo, acc = int(ends[i]), 0
 
 
-def row_blocks(matrix: torch.Tensor, crow: torch.Tensor, block: int, clients: torch.Tensor
-               ) -> torch.Tensor:
+def row_blocks(matrix: torch.Tensor, block: int, clients: torch.Tensor) -> torch.Tensor:
     """The CSR matrix of the row blocks ``[i block, (i+1) block)`` of the given clients."""
+    crow = matrix.crow_indices().cpu().to(torch.int64)
     starts, ends = crow[clients * block], crow[(clients + 1) * block]
     pieces = [crow[int(i) * block:(int(i) + 1) * block] - s for i, s in zip(clients, starts)]
     offsets = torch.cumsum(ends - starts, 0) - (ends - starts)

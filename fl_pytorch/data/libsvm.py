@@ -38,14 +38,18 @@ SPLIT_80_20 = ["mushrooms", "phishing"]
 
 
 def lambda_max_gram(a: np.ndarray) -> float:
-    """Largest eigenvalue of ``A^T A`` (through the smaller of the two Gram matrices).
+    """Largest eigenvalue of ``A^T A`` (through the smaller of the two Gram matrices)."""
+    if a.size == 0:
+        return 0.0
+    return top_eigenvalue(a.T @ a if a.shape[0] >= a.shape[1] else a @ a.T)
+
+
+def top_eigenvalue(gram: np.ndarray) -> float:
+    """Largest eigenvalue of a symmetric PSD matrix.
 
     Lanczos (ARPACK, a fixed random start) to machine precision: milliseconds where a full
     eigendecomposition of w8a's 301 x 301 Gram matrices takes a tenth of a second each.
     """
-    if a.size == 0:
-        return 0.0
-    gram = a.T @ a if a.shape[0] >= a.shape[1] else a @ a.T
     if gram.shape[0] < 3:
         return float(np.linalg.eigvalsh(gram)[-1])
     from scipy.sparse.linalg import eigsh
@@ -55,21 +59,30 @@ def lambda_max_gram(a: np.ndarray) -> float:
 
 def smoothness(x: np.ndarray, indices: list[np.ndarray], weights: np.ndarray
                ) -> dict[str, Any]:
-    """``L``, ``L_i``, ``mu``, ``mu_i`` of the logistic loss on the clients' rows of ``x``."""
+    """``L``, ``L_i``, ``mu``, ``mu_i`` of the logistic loss on the clients' rows of ``x``.
+
+    ``L`` comes from the d x d matrix ``sum_i w_i A_i^T A_i / n_i``, accumulated client by client
+    (no copy of the data).
+    """
     l_i = [lambda_max_gram(x[ix]) / (4 * len(ix)) for ix in indices]
-    stacked = np.concatenate([x[ix] * np.sqrt(w / len(ix)) for ix, w in zip(indices, weights)])
-    return {"L": lambda_max_gram(stacked) / 4, "L_i": l_i, "mu": 0.0,
-            "mu_i": [0.0] * len(indices)}
+    if sum(len(ix) for ix in indices) >= x.shape[1]:
+        gram = sum((w / len(ix)) * (x[ix].T @ x[ix]) for ix, w in zip(indices, weights))
+        big_l = top_eigenvalue(gram)
+    else:
+        big_l = lambda_max_gram(np.concatenate([x[ix] * np.sqrt(w / len(ix))
+                                                for ix, w in zip(indices, weights)]))
+    return {"L": big_l / 4, "L_i": l_i, "mu": 0.0, "mu_i": [0.0] * len(indices)}
 
 
 def read_libsvm(train: Path, test: Path | None, name: str, intercept: bool = True
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Dense features and -1/+1 labels of a train file and an optional test file.
+                ) -> tuple[Any, np.ndarray, Any, np.ndarray | None]:
+    """Sparse (CSR) features and -1/+1 labels of a train file and an optional test file.
 
     The bias column (all ones) comes first unless ``intercept`` is False.
     """
     from .optional import require
     datasets = require("sklearn.datasets", "scikit-learn", name)
+    from scipy.sparse import csr_matrix, hstack
     files = [str(train)] + ([str(test)] if test else [])
     try:
         loaded = datasets.load_svmlight_files(files)
@@ -80,14 +93,14 @@ def read_libsvm(train: Path, test: Path | None, name: str, intercept: bool = Tru
         raise ConfigError(f"--dataset: {name!r}: {train} has {len(values)} label values "
                           f"({values[:5].tolist()}...); a binary-label file is needed")
 
-    def dense(features: Any, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x = features.toarray()
+    def features(x: Any) -> Any:
         if intercept:
-            x = np.hstack([np.ones((features.shape[0], 1)), x])
-        return x, np.where(labels == values[1], 1.0, -1.0)
-    x, y = dense(loaded[0], loaded[1])
-    tx, ty = dense(loaded[2], loaded[3]) if test else (None, None)
-    return x, y, tx, ty
+            x = hstack([csr_matrix(np.ones((x.shape[0], 1))), x])
+        return csr_matrix(x)
+    x, y = features(loaded[0]), np.where(loaded[1] == values[1], 1.0, -1.0)
+    if not test:
+        return x, y, None, None
+    return x, y, features(loaded[2]), np.where(loaded[3] == values[1], 1.0, -1.0)
 
 
 def _files(name: str, config: Any) -> tuple[Path, Path | None]:
@@ -111,19 +124,37 @@ def _files(name: str, config: Any) -> tuple[Path, Path | None]:
     return required[0], required[1] if len(required) > 1 else None
 
 
+class SparseRows:
+    """Sparse samples that ``federate`` can reorder (``rows[order]``) before they become dense."""
+
+    def __init__(self, matrix: Any):
+        self.matrix, self.shape = matrix, matrix.shape
+
+    def __getitem__(self, order: Any) -> SparseRows:
+        return SparseRows(self.matrix[np.asarray(order)])
+
+    def dense(self) -> torch.Tensor:
+        return torch.from_numpy(self.matrix.toarray())
+
+
 def load_libsvm(name: str, config: Any) -> FederatedDataset:
-    """Load a LIBSVM dataset, federate it and attach its smoothness constants."""
+    """Load a LIBSVM dataset, federate it and attach its smoothness constants.
+
+    The samples are split among clients (their rows reordered) while still sparse, and made
+    dense once, in client order: one dense copy of the data at any time.
+    """
     train, test = _files(name, config)
     x, y, tx, ty = read_libsvm(train, test, name, not config.no_intercept)
     if name in SPLIT_80_20:
         order = np.random.RandomState(1234).permutation(len(y))
         cut = int(0.8 * len(y))
         x, y, tx, ty = x[order[:cut]], y[order[:cut]], x[order[cut:]], y[order[cut:]]
-    ds = federate(name, config, torch.from_numpy(x), torch.from_numpy(y), task="binary",
+    ds = federate(name, config, SparseRows(x), torch.from_numpy(y), task="binary",
                   output_dim=1, default_clients=10,
-                  test_x=None if tx is None else torch.from_numpy(tx),
+                  test_x=None if tx is None else torch.from_numpy(tx.toarray()),
                   test_y=None if ty is None else torch.from_numpy(ty),
                   info={"num_classes": 2, "features": x.shape[1], "file": str(train)})
+    ds.x = ds.x.dense()
     indices = [ix.numpy() for ix in ds.client_indices]
     sizes = np.array([len(ix) for ix in indices], dtype=np.float64)
     weights = sizes / sizes.sum() if config.client_weights == "data-size" \
