@@ -61,17 +61,23 @@ def smoothness(x: np.ndarray, indices: list[np.ndarray], weights: np.ndarray
                ) -> dict[str, Any]:
     """``L``, ``L_i``, ``mu``, ``mu_i`` of the logistic loss on the clients' rows of ``x``.
 
-    ``L`` comes from the d x d matrix ``sum_i w_i A_i^T A_i / n_i``, accumulated client by client
-    (no copy of the data).
+    Each client's d x d Gram matrix ``A_i^T A_i`` is formed once (``torch``'s BLAS) and serves
+    both its ``L_i`` and ``L``'s ``sum_i w_i A_i^T A_i / n_i``: no copy of the data (with more
+    features than samples, the smaller N x N Gram of the stacked rows instead).
     """
-    l_i = [lambda_max_gram(x[ix]) / (4 * len(ix)) for ix in indices]
-    if sum(len(ix) for ix in indices) >= x.shape[1]:
-        gram = sum((w / len(ix)) * (x[ix].T @ x[ix]) for ix, w in zip(indices, weights))
-        big_l = top_eigenvalue(gram)
-    else:
-        big_l = lambda_max_gram(np.concatenate([x[ix] * np.sqrt(w / len(ix))
-                                                for ix, w in zip(indices, weights)]))
-    return {"L": big_l / 4, "L_i": l_i, "mu": 0.0, "mu_i": [0.0] * len(indices)}
+    d = x.shape[1]
+    if d > sum(len(ix) for ix in indices):  # more features than samples: the N x N Gram
+        stacked = np.concatenate([x[ix] * np.sqrt(w / len(ix)) for ix, w in zip(indices, weights)])
+        return {"L": lambda_max_gram(stacked) / 4, "mu": 0.0, "mu_i": [0.0] * len(indices),
+                "L_i": [lambda_max_gram(x[ix]) / (4 * len(ix)) for ix in indices]}
+    total, l_i = np.zeros((d, d)), []
+    for ix, w in zip(indices, weights):
+        rows = torch.from_numpy(x[ix])
+        gram = (rows.T @ rows).numpy()
+        small = len(ix) < d  # the n_i x n_i Gram has the same top eigenvalue and is smaller
+        l_i.append((lambda_max_gram(x[ix]) if small else top_eigenvalue(gram)) / (4 * len(ix)))
+        total += (w / len(ix)) * gram
+    return {"L": top_eigenvalue(total) / 4, "L_i": l_i, "mu": 0.0, "mu_i": [0.0] * len(indices)}
 
 
 def read_libsvm(train: Path, test: Path | None, name: str, intercept: bool = True
