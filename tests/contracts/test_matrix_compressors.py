@@ -190,3 +190,13 @@ def test_entrywise_compressors_give_the_dense_result_on_a_sparse_support(spec):
 def test_bad_specs_say_what_is_needed(spec, message):
     with pytest.raises(ValueError, match=message):
         parse_matrix_compressor(spec)
+
+
+def test_topk_ties_go_to_the_lowest_positions_in_every_row_of_a_batch():
+    from fl_pytorch.compressors.matrix.topk import top_slots
+    g = torch.Generator().manual_seed(5)
+    magnitude = torch.randint(1, 6, (40, 50), generator=g).double()  # ties everywhere
+    for k in (1, 7, 30):
+        got = top_slots(magnitude, k).sort(1).values
+        want = torch.sort(magnitude, dim=1, descending=True, stable=True).indices[:, :k].sort(1)
+        assert torch.equal(got, want.values)

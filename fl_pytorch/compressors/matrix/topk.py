@@ -52,15 +52,27 @@ def top_slots(magnitude: torch.Tensor, k: int) -> torch.Tensor:
     smallest = values.argmin(1, keepdim=True)
     others = torch.arange(k, device=magnitude.device)[None, :]
     others = others + (others >= smallest).long()  # every position but the smallest
-    top, next_value = slots.gather(1, others), values.gather(1, smallest)[:, 0]
-    kth = values.gather(1, others).min(1).values
-    tied = ((kth > 0) & (kth == next_value)).nonzero().flatten()
+    top, kept = slots.gather(1, others), values.gather(1, others)
+    kth = kept.min(1).values
+    tied = ((kth > 0) & (kth == values.gather(1, smallest)[:, 0])).nonzero().flatten()
     if tied.numel():
-        rows, edge = magnitude[tied], kth[tied, None]
-        equal = rows == edge
-        room = k - (rows > edge).sum(1, keepdim=True)
-        keep = (rows > edge) | (equal & (torch.cumsum(equal, 1) <= room))
-        top[tied] = keep.nonzero()[:, 1].view(-1, k)
+        top[tied] = _lowest_ties(magnitude[tied], top[tied], kept[tied], kth[tied])
+    return top
+
+
+def _lowest_ties(rows: torch.Tensor, top: torch.Tensor, kept: torch.Tensor, kth: torch.Tensor
+                 ) -> torch.Tensor:
+    """The canonical top-k slots of rows whose k-th magnitude ``kth`` is tied.
+
+    Every slot above ``kth`` (all in ``top`` already) and the lowest-numbered slots equal to it,
+    as many as ``top`` holds.
+    """
+    at_edge = kept == kth[:, None]  # the tied entries topk happened to keep
+    row, col = (rows == kth[:, None]).nonzero(as_tuple=True)  # all tied entries, in slot order
+    per_row = torch.bincount(row, minlength=rows.shape[0])
+    rank = torch.arange(row.numel(), device=row.device) - (torch.cumsum(per_row, 0) - per_row)[row]
+    top = top.clone()
+    top[at_edge] = col[rank < at_edge.sum(1)[row]]
     return top
 
 
