@@ -17,15 +17,16 @@ last gradient norms. Both programs get the same machine; on a shared machine run
 from __future__ import annotations
 
 import argparse
-import re
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fednl"))
+
+from ufednl_run import run_ufednl  # noqa: E402
 
 from fl_pytorch import Config  # noqa: E402
 from fl_pytorch.core.engine import Engine  # noqa: E402
@@ -64,26 +65,6 @@ def ours(data: Path, rounds: int, clients: int, threads: int) -> dict:
             "executor": result["environment"]["executor"]}
 
 
-def theirs(binary: Path, data: Path, rounds: int, clients: int, workers: str) -> dict:
-    """Run uFedNL's single-node FedNL with the same configuration; parse its report."""
-    w, grad_w, hess_w = workers.split(",")
-    with tempfile.TemporaryDirectory() as tmp:
-        args = [str(binary), "--server_grad_workers", grad_w, "--server_hessian_workers", hess_w,
-                "--workers", w, "--k_compressor_as_d_mult", "8", "--algorithm", "fednl1",
-                "--train", "--train_dataset", str(data), "--add_intercept", "--reshuffle_train",
-                "--clients", str(clients), "--lambda", "0.001", "--fednl-option-b", "--rounds",
-                str(rounds), "--tracking", "--check_split", "--compressor", "topk",
-                "--theoretical_alpha", "--use_theoretical_alpha_option_2", "--out",
-                str(Path(tmp) / "ufednl.bin")]
-        proc = subprocess.run(args, capture_output=True, text=True, cwd=tmp)
-    found = re.search(r"Average time per round: ([\d.eE+-]+) milli", proc.stdout)
-    grad = re.search(r"Norm of full gradient in last iterate: ([\d.eE+-]+)", proc.stdout)
-    if proc.returncode != 0 or not found:
-        raise SystemExit(f"error: {binary} failed (exit {proc.returncode}): "
-                         f"{(proc.stderr or proc.stdout)[-500:]}")
-    return {"ms": float(found.group(1)), "grad": float(grad.group(1)) if grad else float("nan")}
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-path", required=True, help="folder holding the LIBSVM file w8a")
@@ -105,7 +86,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"peak memory: {mine['rss_mb']:.0f} MB ({mine['rss_mb'] - mine['base_mb']:.0f} MB above "
           f"the {mine['base_mb']:.0f} MB of the imported PyTorch; target < 1024 MB)")
     if args.ufednl:
-        other = theirs(args.ufednl, data, args.rounds, args.clients, args.ufednl_workers)
+        other = run_ufednl(args.ufednl, data, args.rounds, args.clients, "topk",
+                           args.ufednl_workers)
         print(f"uFedNL   : {other['ms']:.1f} ms/round (workers {args.ufednl_workers}), last "
               f"||grad f|| = {other['grad']:.3g}")
         ratio = mine["ms"] / other["ms"]
