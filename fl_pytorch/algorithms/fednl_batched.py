@@ -164,7 +164,7 @@ class BatchedClients:
         """FedNL-PP (Algorithm 3): differences of H_i, l_i and g_i; round 0 initializes."""
         b, opts, x = self._value_bits(), self.options, plan.x
         old = {k: v[ids] for k, v in self.state.items()}
-        if plan.round == 0:
+        if plan.broadcast["init"]:
             hess_init = opts["init"] == "hessian"
             learned = ev.hessians.clone() if hess_init else torch.zeros_like(ev.hessians)
             bits = torch.full((len(gens),), (self.size * b if hess_init else 0) + (self.d + 1) * b)
@@ -179,6 +179,6 @@ class BatchedClients:
         shift = symmetric_matvec(learned, rows, cols, x) + error[:, None] * x - ev.grads
         for key, value in {"H": learned, "l": error, "g": shift}.items():
             self.state[key][ids] = value
-        if plan.round == 0:
+        if plan.broadcast["init"]:
             return sent, {"l": error, "g": shift}, bits
         return sent, {"l": error - old["l"], "g": shift - old["g"]}, bits

@@ -6,10 +6,11 @@ its learned Hessian H_i, ``l_i = ||H_i - hess f_i(w_i)||_F`` and
 ``H = sum w_i H_i``, ``l = sum w_i l_i`` and ``g = sum w_i g_i`` over all clients, and
 ``x^{k+1} = (H + l I)^-1 g``:
 
-* CLIENT_STATE: round 0 gathers every client (line 1: every H_i, l_i, g_i at x^0);
+* CLIENT_STATE: the first round with clients gathers every client (line 1: every H_i, l_i,
+  g_i at x^0), flagged by one broadcast bit;
 * LOCAL_STATE (lines 7-11): at w_i = x, ``S_i = C(hess f_i(x) - H_i)``, ``H_i <- H_i + alpha S_i``,
   new l_i and g_i; send S_i and the changes of l_i and g_i (round 0: H_i in full with
-  ``init:hessian``, l_i and g_i);
+  ``init:hessian``, l_i and g_i, in the initialization round);
 * SERVER_GRADIENT (lines 13-15, then line 3 of the next iteration): update H, l, g with
   ``sum_S w_i`` times the mean messages, and return ``x - (H + l I)^-1 g``; SERVER_OPT
   ``x - lr G`` is then ``(H + l I)^-1 g`` with ``--global-lr 1``; SERVER_GLOBAL_STATE keeps them.
@@ -41,17 +42,22 @@ def zero_state(x0: torch.Tensor) -> dict[str, torch.Tensor]:
             "g": torch.zeros_like(x0)}
 
 
+def init_server(x0: torch.Tensor, ctx) -> dict[str, torch.Tensor]:
+    return {**zero_state(x0), "ready": x0.new_zeros(())}
+
+
 def gather_all_first(h, ctx) -> dict:
-    """CLIENT_STATE: the initialization round takes every client."""
-    if ctx.round == 0:
+    """CLIENT_STATE: the first round with clients takes every client and initializes."""
+    if not bool(h["ready"]):
         ctx.participants = list(range(ctx.num_clients))
-    return {}
+        return {"init": True}
+    return {"init": False}
 
 
 def learn(ctx, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
     """LOCAL_STATE of FedNL-PP at w_i = x."""
     d, g, hess = x.numel(), ctx.full_grad(x), local_hessian(ctx, x)
-    if ctx.round == 0:
+    if ctx.broadcast["init"]:
         start = ctx.options["init"] == "hessian"
         learned = hess if start else torch.zeros_like(hess)
         sent = ctx.send(learned) if start else learned
@@ -61,7 +67,7 @@ def learn(ctx, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
     error = Packed.dense(learned - hess, d).frobenius_sq()[0].clamp(min=0.0).sqrt()
     shift = unpack(learned, d) @ x + error * x - g
     ctx.new_state.update(H=learned, l=error, g=shift)
-    if ctx.round == 0:
+    if ctx.broadcast["init"]:
         return {"S": sent, "l": ctx.send(error), "g": ctx.send(shift)}
     return {"S": sent, "l": ctx.send(error - ctx.state["l"]),
             "g": ctx.send(shift - ctx.state["g"])}
@@ -70,9 +76,9 @@ def learn(ctx, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
 def updated(agg, h, ctx) -> dict[str, torch.Tensor]:
     """The server's H, l, g after the round (sums over all clients)."""
     share = ctx.participation_weight
-    rate = 1.0 if ctx.round == 0 else ctx.options["alpha"]
+    rate = 1.0 if ctx.broadcast["init"] else ctx.options["alpha"]
     return {"H": h["H"] + rate * share * agg["S"], "l": h["l"] + share * agg["l"],
-            "g": h["g"] + share * agg["g"]}
+            "g": h["g"] + share * agg["g"], "ready": torch.ones_like(h["ready"])}
 
 
 def next_model(agg, h, ctx) -> torch.Tensor:
@@ -83,11 +89,12 @@ def next_model(agg, h, ctx) -> torch.Tensor:
 
 
 FEDNL_PP = register_algorithm(Algorithm(
-    name="fednl-pp", summary="FedNL with partial participation (round 0 gathers every client)",
+    name="fednl-pp", summary="FedNL with partial participation (the first round gathers every "
+    "client)",
     paper="Safaryan et al., ICML 2022, Alg. 3; uFedNL, Burlachenko and Richtarik 2024",
     local_steps=False,
     options={"compressor": COMPRESSOR_OPTION, "alpha": ALPHA_OPTION, "init": INIT_OPTION},
-    init_server_state=lambda x0, ctx: zero_state(x0),
+    init_server_state=init_server,
     init_client_state=lambda client_id, x0: zero_state(x0), client_state=gather_all_first,
     local_state=learn, server_gradient=next_model, server_global_state=updated,
     compressor_kind="none", resolve_options=resolve,

@@ -3,7 +3,7 @@
 Every client sends its exact local gradient (uncompressed); SERVER_GRADIENT is their weighted
 mean, SERVER_OPT ``x - lr G``. Full participation. ``th_stepsize_cvx`` gives ``2 / (L + mu)``
 (the classical step for an L-smooth, mu-strongly convex f, uFedNL's choice) and
-``th_stepsize_noncvx`` ``1 / L``.
+``th_stepsize_noncvx`` ``1 / L``. Metric ``grad_norm``: ``||grad f||`` at the round's model.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ def send_gradient(ctx, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tens
 
 
 def mean_gradient(agg, h, ctx) -> torch.Tensor:
+    ctx.metrics["grad_norm"] = float(agg["g"].norm())
     return agg["g"]
 
 
@@ -36,4 +37,5 @@ GD = register_algorithm(Algorithm(
     paper="baseline of FedNL (Safaryan et al., ICML 2022)", local_steps=False,
     local_state=send_gradient, server_gradient=mean_gradient, compressor_kind="none",
     full_participation=True, step_size=step_size, resolve_options=resolve,
+    extra={"metrics": ("grad_norm",)},
 ))

@@ -2,7 +2,8 @@
 
 Every client sends its gradient and its Hessian (the D = d(d+1)/2 upper-triangle entries,
 uncompressed); SERVER_GRADIENT solves ``(sum w_i hess f_i) G = sum w_i grad f_i``; SERVER_OPT
-``x - lr G`` (``--global-lr 1``: Newton's step). Full participation. It is what FedNL with the
+``x - lr G`` (``--global-lr 1``: Newton's step). Full participation. Metric ``grad_norm``:
+``||grad f||`` at the round's model. It is what FedNL with the
 identity compressor, alpha = 1 and option 1 computes, at D values per client per round.
 """
 
@@ -23,6 +24,7 @@ def send_exact(ctx, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]
 
 
 def newton_solve(agg, h, ctx) -> torch.Tensor:
+    ctx.metrics["grad_norm"] = float(agg["g"].norm())
     return newton_direction(agg["S"], agg["g"])
 
 
@@ -31,5 +33,6 @@ NEWTON = register_algorithm(Algorithm(
     paper="baseline of FedNL (Safaryan et al., ICML 2022)", local_steps=False,
     local_state=send_exact, server_gradient=newton_solve, compressor_kind="none",
     full_participation=True, resolve_options=resolve,
-    extra={"check_setup": check_hessian_oracle, "batched": batched_runner("newton")},
+    extra={"check_setup": check_hessian_oracle, "batched": batched_runner("newton"),
+           "metrics": ("grad_norm",)},
 ))

@@ -78,3 +78,44 @@ def numpy_newton(a: np.ndarray, b: np.ndarray, x0: np.ndarray, steps: int) -> li
 def initial_point(cfg: Config) -> np.ndarray:
     """The x0 a run of ``cfg`` starts from (the model's seeded initialization)."""
     return build_simulation(cfg).x0.numpy().copy()
+
+
+def numpy_fednl_topk(a: np.ndarray, b: np.ndarray, x0: np.ndarray, clients: int, k: int,
+                     steps: int) -> list[np.ndarray]:
+    """FedNL in NumPy: option 2, alpha = 1, ``H_i^0 = hess f_i(x0)``, Top-K of the upper
+    triangle (ties to the lowest row-major position), the step with the round's learned Hessian.
+
+    Client i holds the i-th of ``clients`` consecutive equal blocks of rows.
+    """
+    d = len(x0)
+    rows, cols = np.triu_indices(d)
+    parts = np.array_split(np.arange(len(b)), clients)
+
+    def local(x, part):
+        z = a[part] @ x
+        p = 1.0 / (1.0 + np.exp(-z))
+        grad = a[part].T @ (-b[part] / (1.0 + np.exp(b[part] * z))) / len(part) + LAMBDA * x
+        hess = a[part].T @ (a[part] * (p * (1 - p))[:, None]) / len(part) + LAMBDA * np.eye(d)
+        return grad, hess[rows, cols]
+
+    learned = [local(x0, part)[1] for part in parts]
+    weight = np.where(rows == cols, 1.0, 2.0)
+    xs = [x0]
+    for _ in range(steps):
+        x, grads, errors = xs[-1], [], []
+        for i, part in enumerate(parts):
+            grad, hess = local(x, part)
+            diff = hess - learned[i]
+            errors.append(np.sqrt((weight * diff * diff).sum()))
+            keep = np.argsort(-np.abs(diff), kind="stable")[:k]
+            message = np.zeros_like(diff)
+            message[keep] = diff[keep]
+            learned[i] = learned[i] + message
+            grads.append(grad)
+        upper = np.mean(learned, axis=0)
+        h = np.zeros((d, d))
+        h[rows, cols] = upper
+        h[cols, rows] = upper
+        shift = np.mean(errors)
+        xs.append(x - np.linalg.solve(h + shift * np.eye(d), np.mean(grads, axis=0)))
+    return xs

@@ -23,6 +23,7 @@ from .fednl_problem import (
     config,
     initial_point,
     numpy_data,
+    numpy_fednl_topk,
     numpy_newton,
     write_libsvm,
 )
@@ -94,3 +95,38 @@ def test_round_bits_follow_the_message_formulas(data_file, tmp_path):
     index = int(np.ceil(np.log2(size)))
     assert bits[2] == CLIENTS * (d * 64 + k * (64 + index) + 64)  # g, Top-K, l (option 2)
     assert result["metrics"]["bits_down_round"][2] == CLIENTS * d * 64
+
+
+def test_gd_baseline_steps_are_the_classical_ones(quad_config, tmp_path):
+    def sizes(flag):  # the quadratic: L = 2, mu = 1
+        return build_simulation(quad_config(algorithm="gd", algorithm_options=flag)).step_sizes
+    assert sizes("th_stepsize_cvx").global_lr == pytest.approx(2 / 3)
+    assert sizes("th_stepsize_noncvx").global_lr == pytest.approx(1 / 2)
+    result = run(quad_config(algorithm="gd", algorithm_options="th_stepsize_cvx", rounds=60),
+                 out=tmp_path / "gd.bin")
+    assert result["metrics"]["dist_to_solution"][-1] < 1e-9
+    assert result["metrics"]["grad_norm"][-1] < 1e-8
+
+
+def test_fednl_pp_initializes_in_its_first_round_with_clients(data_file, tmp_path):
+    cfg = config(data_file, "fednl-pp", "compressor:topk:2d", rounds=30,
+                 client_sampling_type="poisson", client_sampling_poisson=0.2,
+                 manual_runtime_seed=0)  # its round 0 samples nobody
+    metrics = run(cfg, out=tmp_path / "r.bin")["metrics"]
+    clients = metrics["clients_in_round"][1:]
+    first = int(np.flatnonzero(clients)[0])
+    assert first > 0 and clients[first] == CLIENTS  # rounds before it sampled nobody
+    assert clients[first + 1:].max() < CLIENTS
+    assert metrics["full_gradient_norm_train"][-1] < 1e-6
+
+
+def test_topk_fednl_matches_an_independent_numpy_fednl(data_file, tmp_path):
+    cfg = config(data_file, "fednl", "compressor:topk:2d", rounds=8)
+    result = run(cfg, out=tmp_path / "r.bin")
+    sim = build_simulation(cfg)  # the run's split: clients are consecutive blocks of its rows
+    xs = numpy_fednl_topk(sim.dataset.x.numpy(), sim.dataset.y.numpy(), sim.x0.numpy(), CLIENTS,
+                          2 * (FEATURES + 1), 8)
+    steps = [np.linalg.norm(x1 - x0) for x0, x1 in zip(xs, xs[1:])]
+    np.testing.assert_allclose(result["metrics"]["direction_norm"][1:], steps, rtol=1e-9,
+                               atol=1e-13)
+    np.testing.assert_allclose(result["final_params"], xs[-1], rtol=0, atol=1e-10)
