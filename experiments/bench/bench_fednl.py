@@ -19,6 +19,8 @@ depend much on how far the run is).
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import resource
 import sys
 import tempfile
@@ -67,6 +69,15 @@ def ours(sim) -> dict:
             "executor": result["environment"]["executor"]}
 
 
+def release_freed_memory() -> None:
+    """Give the memory of a finished run back to the OS (glibc's heap keeps it otherwise)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:  # not glibc: nothing to trim
+        pass
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-path", required=True, help="folder holding the LIBSVM file w8a")
@@ -92,6 +103,7 @@ def main(argv: list[str] | None = None) -> dict:
     mine, other = [], []
     for _ in range(args.chunks):
         mine.append(ours(sim))
+        release_freed_memory()  # the next run builds its batched clients afresh
         if args.ufednl:
             other.append(run_ufednl(args.ufednl, data, per_chunk, args.clients, "topk",
                                     args.ufednl_workers))

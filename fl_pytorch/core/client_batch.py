@@ -73,6 +73,7 @@ class ClientBatch:
             self.index = torch.arange(upper_size(self.d)).expand(self.num_clients, -1)
             self.diagonal = diagonal
         self._subset: tuple[tuple[int, ...], torch.Tensor, torch.Tensor] | None = None
+        self._hessians: torch.Tensor | None = None
         if self.backend == "sparse":  # built on the CPU, used where the data lives
             st = self.sparse
             st.hessian, st.gradient, st.margins = (st.hessian.to(self.device),
@@ -99,7 +100,11 @@ class ClientBatch:
         return residual * residual * scale, 2.0 * residual * scale, 2.0 * scale
 
     def evaluate(self, x: torch.Tensor, clients: list[int]) -> Evaluation:
-        """Values, gradients and Hessians of ``clients`` (ascending ids) at ``x``."""
+        """Values, gradients and Hessians of ``clients`` (ascending ids) at ``x``.
+
+        For all clients the Hessians of the sparse backend are written into one buffer that the
+        next call overwrites (the caller's to change in place until then).
+        """
         ids = torch.as_tensor(clients, dtype=torch.int64, device=self.device)
         if self.backend == "sparse":
             values, grads, hess = self._sparse(x, ids)
@@ -127,7 +132,12 @@ class ClientBatch:
             grad_m, hess_m = self._blocks(ids)
         grads = (grad_m @ r).reshape(ids.numel(), self.d)
         c = c if isinstance(c, torch.Tensor) else torch.full_like(r, c)
-        return values, grads, (hess_m @ c).reshape(ids.numel(), -1)
+        if ids.numel() != self.num_clients:
+            return values, grads, (hess_m @ c).reshape(ids.numel(), -1)
+        if self._hessians is None:  # every round writes the same (n, P) buffer
+            self._hessians = torch.empty(hess_m.shape[0], dtype=c.dtype, device=c.device)
+        torch.addmv(self._hessians, hess_m, c, beta=0, out=self._hessians)
+        return values, grads, self._hessians.view(ids.numel(), -1)
 
     def _blocks(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         key = tuple(ids.tolist())

@@ -18,7 +18,7 @@ import torch
 
 from ..compressors.matrix.packed import upper_size
 
-CHUNK_ENTRIES = 500_000  # pairs generated at once (about 50 MB of temporaries)
+CHUNK_ENTRIES = 250_000  # pairs generated at once (about 25 MB of temporaries)
 
 
 def packed_position(j: torch.Tensor, col: torch.Tensor, d: int) -> torch.Tensor:
