@@ -11,7 +11,8 @@ and per dataset a figure of the gradient norm against rounds and against bits
 time per round is added to the table.
 
     python experiments/fednl/reproduce_table.py --data-path DIR [--rounds 1000]
-        [--out-dir results/fednl] [--ufednl PATH/bin_fednl_local]
+        [--out-dir results/fednl] [--ufednl PATH/bin_fednl_local] [--datasets w8a,phishing]
+        [--compressors topk,toplek,randk,randseqk]
 
 DIR holds the LIBSVM files ``w8a`` and ``phishing`` (each read alone, as uFedNL reads it).
 """
@@ -56,7 +57,7 @@ def alone(path: Path) -> Path:
 def run_dataset(name: str, args: argparse.Namespace) -> list[dict]:
     """Every compressor on one dataset: table rows, result files and the figure."""
     data, rows, results = alone(Path(args.data_path) / name), [], []
-    for comp in COMPRESSORS:
+    for comp in args.compressors.split(","):
         out = Path(args.out_dir) / f"fednl_{name}_{comp}.bin"
         result = run(fednl_config(data, comp, args.rounds, args.clients, args.threads), out=out)
         if result["status"] != "finished":
@@ -122,14 +123,23 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--out-dir", default="results/fednl")
     parser.add_argument("--ufednl", type=Path, help="uFedNL's bin_fednl_local, to time as well")
     parser.add_argument("--ufednl-workers", default="12,4,4")
+    parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated subset")
+    parser.add_argument("--compressors", default=",".join(COMPRESSORS),
+                        help="comma-separated subset")
     args = parser.parse_args(argv)
-    missing = [n for n in DATASETS if not (Path(args.data_path) / n).is_file()]
+    names = [n for n in args.datasets.split(",") if n]
+    bad = [n for n in names if n not in DATASETS] + [
+        c for c in args.compressors.split(",") if c not in COMPRESSORS]
+    if bad:
+        raise SystemExit(f"error: unknown {', '.join(bad)}; datasets: {', '.join(DATASETS)}, "
+                         f"compressors: {', '.join(COMPRESSORS)}")
+    missing = [n for n in names if not (Path(args.data_path) / n).is_file()]
     if missing:
         raise SystemExit(f"error: --data-path: {', '.join(missing)} not found in "
                          f"{args.data_path}; get {', '.join(URL + n for n in missing)} (or "
                          "dopt/datasets/ of github.com/burlachenkok/ufednl) into that folder")
     Path(args.out_dir).mkdir(parents=True, exist_ok=True)
-    rows = [row for name in DATASETS for row in run_dataset(name, args)]
+    rows = [row for name in names for row in run_dataset(name, args)]
     text = table(rows)
     (Path(args.out_dir) / "table.md").write_text(text + "\n")
     print(text)

@@ -13,7 +13,7 @@ the same order, so results equal the per-client hooks' up to floating-point summ
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -43,6 +43,21 @@ def symmetric_matvec(values: torch.Tensor, rows: torch.Tensor, cols: torch.Tenso
     return out[:, :-1]
 
 
+class Streams(Sequence):
+    """The clients' generators of a round, made when a compressor asks (Top-K never does)."""
+
+    def __init__(self, seed: int, round_index: int, client_ids: list[int]):
+        self.seed, self.round, self.ids = seed, round_index, client_ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return stream(self.seed, self.round, self.ids[i])
+
+
 class BatchedClients:
     """The clients of one simulation, held batched; ``run`` one round, ``collect`` states."""
 
@@ -54,6 +69,16 @@ class BatchedClients:
         self.d, self.index = sim.dim, self.batch.index
         self.size = upper_size(self.d)
         self.state: dict[str, torch.Tensor] | None = None
+        self.lookup = self._lookup() if getattr(comp, "random_positions", False) else None
+
+    def _lookup(self) -> torch.Tensor | None:
+        """(n, D + 1) int32 slot of every packed position (-1 off the support), or None."""
+        n, width = self.index.shape
+        if width == self.size:
+            return None
+        table = torch.full((n, self.size + 1), -1, dtype=torch.int32, device=self.index.device)
+        slots = torch.arange(width, dtype=torch.int32, device=self.index.device)
+        return table.scatter_(1, self.index, slots.expand(n, width))
 
     # ---------------------------------------------------------------- states
     def _dense_rows(self, compact: torch.Tensor) -> torch.Tensor:
@@ -105,7 +130,7 @@ class BatchedClients:
         ids = torch.as_tensor(client_ids, dtype=torch.int64, device=self.index.device)
         every = len(client_ids) == self.batch.num_clients
         seed = self.sim.config.manual_runtime_seed
-        gens = [stream(seed, plan.round, i) for i in client_ids]
+        gens = Streams(seed, plan.round, client_ids)
         ev = self.batch.evaluate(plan.x, client_ids)
         step = {"fednl": self._learn, "fednl-ls": self._learn, "newton": self._newton,
                 "fednl-pp": self._learn_pp}[self.mode]
@@ -129,8 +154,11 @@ class BatchedClients:
     def _value_bits(self) -> int:
         return value_bits(torch.empty(0, dtype=self.sim.dtype))
 
-    def _packed(self, values: torch.Tensor, ev: Any) -> Packed:
-        return Packed(values, ev.index, self.d, ev.diagonal)
+    def _packed(self, values: torch.Tensor, ev: Any, ids: torch.Tensor) -> Packed:
+        lookup = self.lookup
+        if lookup is not None and ids.numel() != lookup.shape[0]:
+            lookup = lookup[ids]
+        return Packed(values, ev.index, self.d, ev.diagonal, lookup)
 
     def _learn(self, plan, ev, ids, every, gens):
         """FedNL / FedNL-LS: compressed Hessian differences (round 0 of init:hessian: uploads)."""
@@ -143,7 +171,7 @@ class BatchedClients:
             sent = MatrixMessage(bits, values=ev.hessians)
             error = ev.hessians.new_zeros(len(gens))
         else:
-            diff = self._packed(ev.hessians.sub_(learned), ev)
+            diff = self._packed(ev.hessians.sub_(learned), ev, ids)
             error = diff.frobenius_sq().clamp(min=0.0).sqrt()
             sent = opts["compressor"].compress(diff, gens)
             sent.add_to(learned, opts["alpha"])
@@ -170,11 +198,11 @@ class BatchedClients:
             bits = torch.full((len(gens),), (self.size * b if hess_init else 0) + (self.d + 1) * b)
             sent = MatrixMessage(bits, values=learned)
         else:
-            sent = opts["compressor"].compress(self._packed(ev.hessians - old["H"], ev), gens)
+            sent = opts["compressor"].compress(self._packed(ev.hessians - old["H"], ev, ids), gens)
             learned = old["H"].clone()
             sent.add_to(learned, opts["alpha"])
             bits = sent.bits + (self.d + 1) * b
-        error = self._packed(learned - ev.hessians, ev).frobenius_sq().clamp(min=0.0).sqrt()
+        error = self._packed(learned - ev.hessians, ev, ids).frobenius_sq().clamp(min=0.0).sqrt()
         rows, cols = self._coordinates(ev.index)
         shift = symmetric_matvec(learned, rows, cols, x) + error[:, None] * x - ev.grads
         for key, value in {"H": learned, "l": error, "g": shift}.items():

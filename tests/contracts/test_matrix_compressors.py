@@ -178,6 +178,11 @@ def test_entrywise_compressors_give_the_dense_result_on_a_sparse_support(spec):
     a, b = comp.compress(compact, gens()), comp.compress(Packed.dense(dense, d), gens())
     assert torch.equal(compact.with_values(a.dense(values)).to_dense(), b.dense(dense))
     assert torch.equal(a.bits, b.bits)
+    lookup = torch.full((3, size + 1), -1, dtype=torch.int32).scatter_(
+        1, index, torch.arange(width, dtype=torch.int32).expand(3, width))
+    with_lookup = Packed(values, index, d, diag, lookup)
+    c = comp.compress(with_lookup, gens())  # the slot table of random-position compressors
+    assert torch.equal(with_lookup.with_values(c.dense(values)).to_dense(), b.dense(dense))
 
 
 @pytest.mark.parametrize("spec,message", [
@@ -200,3 +205,18 @@ def test_topk_ties_go_to_the_lowest_positions_in_every_row_of_a_batch():
         got = top_slots(magnitude, k).sort(1).values
         want = torch.sort(magnitude, dim=1, descending=True, stable=True).indices[:, :k].sort(1)
         assert torch.equal(got, want.values)
+
+
+def test_random_subsets_are_uniform_distinct_and_the_same_alone_or_batched():
+    from fl_pytorch.compressors.matrix.randk import random_subsets
+    size, k, rows = 100, 50, 3000  # the seeds 654, 1160, 2869 need a second round of draws
+    gens = lambda: [torch.Generator().manual_seed(s) for s in range(rows)]  # noqa: E731
+    batch = random_subsets(size, k, gens())
+    assert batch.shape == (rows, k) and ((batch >= 0) & (batch < size)).all()
+    assert all(len(set(row.tolist())) == k for row in batch)
+    some = [0, 1, 654, 1160, 2869]
+    alone = torch.cat([random_subsets(size, k, [gens()[s]]) for s in some])
+    assert torch.equal(alone, batch[some])
+    counts = torch.bincount(batch.reshape(-1), minlength=size).double()
+    expected, spread = rows * k / size, math.sqrt(rows * (k / size) * (1 - k / size))
+    assert ((counts - expected).abs() < 5 * spread).all()

@@ -92,6 +92,8 @@ class MatrixCompressor(ABC):
     spec: str = ""
     unbiased: bool = True
     entrywise: bool = True
+    #: picks packed positions at random (a ``Packed.lookup`` of slots makes it faster)
+    random_positions: bool = False
 
     @abstractmethod
     def compress(self, m: Packed, generators: Sequence[torch.Generator]) -> MatrixMessage:

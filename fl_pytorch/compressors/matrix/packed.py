@@ -49,8 +49,11 @@ def diagonal_mask(d: int, device: torch.device | str = "cpu") -> torch.Tensor:
 
 def pack(matrices: torch.Tensor) -> torch.Tensor:
     """(..., d, d) symmetric matrices -> (..., D) upper-triangle entries."""
-    rows, cols = _upper_rows_cols(matrices.shape[-1])
-    return matrices[..., rows.to(matrices.device), cols.to(matrices.device)]
+    d = matrices.shape[-1]
+    rows, cols = _upper_rows_cols(d)
+    flat = matrices.reshape(-1, d * d)
+    index = (rows * d + cols).to(matrices.device).expand(flat.shape[0], -1)
+    return flat.gather(1, index).reshape(*matrices.shape[:-2], upper_size(d))
 
 
 def unpack(upper: torch.Tensor, d: int) -> torch.Tensor:
@@ -87,6 +90,9 @@ class Packed:
     index: torch.Tensor
     d: int
     diagonal: torch.Tensor
+    #: optional (b, D + 1) int32 slot of every packed position (-1 off the support), for
+    #: compressors that pick positions at random (built once by whoever holds the supports)
+    lookup: torch.Tensor | None = None
 
     @classmethod
     def dense(cls, values: torch.Tensor, d: int) -> Packed:
@@ -117,7 +123,7 @@ class Packed:
 
     def with_values(self, values: torch.Tensor) -> Packed:
         """The same supports with other values."""
-        return Packed(values, self.index, self.d, self.diagonal)
+        return Packed(values, self.index, self.d, self.diagonal, self.lookup)
 
     def to_dense(self) -> torch.Tensor:
         """(b, D) all packed entries (zeros off the supports)."""

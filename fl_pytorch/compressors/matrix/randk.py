@@ -31,30 +31,53 @@ from .base import (
 from .packed import Packed
 
 
-def random_subset(size: int, k: int, generator: torch.Generator) -> torch.Tensor:
-    """A uniform random k-subset of [0, size), drawn from ``generator`` only."""
+def first_occurrences(draws: torch.Tensor) -> torch.Tensor:
+    """(b, m) bool: True where a value appears in its row for the first time."""
+    ordered, order = torch.sort(draws, dim=1, stable=True)
+    repeat = torch.zeros_like(ordered, dtype=torch.bool)
+    repeat[:, 1:] = ordered[:, 1:] == ordered[:, :-1]
+    return torch.zeros_like(repeat).scatter_(1, order, ~repeat)
+
+
+def random_subsets(size: int, k: int, generators: Sequence[torch.Generator]) -> torch.Tensor:
+    """(b, k): a uniform random k-subset of [0, size) per generator, drawn from it only.
+
+    The first k distinct values of i.i.d. uniform draws (a uniform k-subset by symmetry), in
+    rounds of draws of a size that depends on (size, k) only, so a matrix gets the same subset
+    alone or in a batch.
+    """
     if 2 * k > size:
-        return torch.randperm(size, generator=generator, device=generator.device)[:k]
-    expected = -size * math.log1p(-k / size)  # draws needed for k distinct, on average
-    draws = torch.empty(0, dtype=torch.int64, device=generator.device)
-    while True:
-        more = torch.randint(size, (int(1.1 * expected) + 16,), generator=generator,
-                             device=generator.device)
-        draws = torch.cat([draws, more])
-        values, inverse = torch.unique(draws, return_inverse=True)
-        if values.numel() >= k:
-            break
-    first = torch.full_like(values, draws.numel()).scatter_reduce_(
-        0, inverse, torch.arange(draws.numel(), device=draws.device), "amin")
-    return values[first.argsort()[:k]]
+        return torch.stack([torch.randperm(size, generator=g, device=g.device)[:k]
+                            for g in generators])
+    batch = int(-1.1 * size * math.log1p(-k / size)) + 16  # 10% above the mean for k distinct
+    draws = torch.stack([torch.randint(size, (batch,), generator=g, device=g.device)
+                         for g in generators])
+    first = first_occurrences(draws)
+    enough = first.sum(1) >= k
+    out = torch.empty(len(generators), k, dtype=torch.int64, device=draws.device)
+    keep = first & (torch.cumsum(first, 1) <= k)
+    out[enough] = draws[enough][keep[enough]].view(-1, k)
+    for row in (~enough).nonzero().flatten().tolist():  # rare: more draws for this matrix
+        more = draws[row]
+        while int(first_occurrences(more[None]).sum()) < k:
+            more = torch.cat([more, torch.randint(size, (batch,), generator=generators[row],
+                                                  device=more.device)])
+        new = first_occurrences(more[None])[0]
+        out[row] = more[new & (torch.cumsum(new, 0) <= k)]
+    return out
 
 
 def gather_positions(m: Packed, positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(slots, values) of the packed ``positions`` (b, K) in ``m`` (0 where off the support)."""
     if m.is_dense:
         return positions, m.values.gather(1, positions)
-    slots = torch.searchsorted(m.index, positions).clamp(max=m.index.shape[1] - 1)
-    hit = m.index.gather(1, slots) == positions
+    if m.lookup is not None:
+        slots = m.lookup.gather(1, positions).long()
+        hit = slots >= 0
+        slots = slots.clamp(min=0)
+    else:
+        slots = torch.searchsorted(m.index, positions).clamp(max=m.index.shape[1] - 1)
+        hit = m.index.gather(1, slots) == positions
     return slots, torch.where(hit, m.values.gather(1, slots), 0.0)
 
 
@@ -62,6 +85,7 @@ class RandK(MatrixCompressor):
     """K uniformly random upper-triangle entries, scaled D/K."""
 
     unbiased = True
+    random_positions = True
 
     def __init__(self, count: Count):
         self.count = count
@@ -70,13 +94,14 @@ class RandK(MatrixCompressor):
         """K for d x d matrices (capped at D)."""
         return self.count.resolve(d)
 
-    def positions(self, size: int, k: int, generator: torch.Generator) -> torch.Tensor:
-        """The K packed positions one matrix sends."""
-        return random_subset(size, k, generator)
+    def positions(self, size: int, k: int, generators: Sequence[torch.Generator]
+                  ) -> torch.Tensor:
+        """The (b, K) packed positions the matrices send."""
+        return random_subsets(size, k, generators)
 
     def compress(self, m: Packed, generators: Sequence[torch.Generator]) -> MatrixMessage:
         size, k = m.size, self.k(m.d)
-        chosen = torch.stack([self.positions(size, k, g) for g in generators]).to(m.index.device)
+        chosen = self.positions(size, k, generators).to(m.index.device)
         slots, values = gather_positions(m, chosen)
         return MatrixMessage(bits_of(values, self.bits(size, k, values_bits(m))), slots=slots,
                              kept=values * (size / k))
@@ -93,9 +118,11 @@ class RandK(MatrixCompressor):
 class RandSeqK(RandK):
     """K consecutive upper-triangle entries from a random start, scaled D/K."""
 
-    def positions(self, size: int, k: int, generator: torch.Generator) -> torch.Tensor:
-        start = torch.randint(size, (), generator=generator, device=generator.device)
-        return (start + torch.arange(k, device=generator.device)) % size
+    def positions(self, size: int, k: int, generators: Sequence[torch.Generator]
+                  ) -> torch.Tensor:
+        starts = torch.stack([torch.randint(size, (), generator=g, device=g.device)
+                              for g in generators])
+        return (starts[:, None] + torch.arange(k, device=starts.device)) % size
 
     def bits(self, size: int, k: int, value_bits: int) -> int:
         """Bits of one message: K values and the start position."""
