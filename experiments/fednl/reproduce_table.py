@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--data-path", required=True, help="folder of the LIBSVM files")
     parser.add_argument("--rounds", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=142)
-    parser.add_argument("--threads", type=int, default=2, help="--intra-op-threads")
+    parser.add_argument("--threads", type=int, default=1, help="--intra-op-threads")
     parser.add_argument("--out-dir", default="results/fednl")
     parser.add_argument("--ufednl", type=Path, help="uFedNL's bin_fednl_local, to time as well")
     parser.add_argument("--ufednl-workers", default="12,4,4")
