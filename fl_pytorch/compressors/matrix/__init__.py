@@ -16,9 +16,9 @@ from .base import (
     index_bits,
     register_matrix_compressor,
 )
-from .packed import Packed, dim_of, frobenius_sq, pack, unpack, upper_size
+from .packed import Packed, pack, unpack, upper_size
 from .spec import matrix_choices, parse_matrix_compressor
 
-__all__ = ["MATRIX_COMPRESSORS", "Count", "MatrixCompressor", "Packed", "dim_of", "frobenius_sq",
-           "index_bits", "matrix_choices", "pack", "parse_matrix_compressor",
-           "register_matrix_compressor", "unpack", "upper_size"]
+__all__ = ["MATRIX_COMPRESSORS", "Count", "MatrixCompressor", "Packed", "index_bits",
+           "matrix_choices", "pack", "parse_matrix_compressor", "register_matrix_compressor",
+           "unpack", "upper_size"]

@@ -13,7 +13,6 @@ them). Entry-wise compressors give the same result on either layout.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,14 +22,6 @@ import torch
 def upper_size(d: int) -> int:
     """D = d (d + 1) / 2, the number of upper-triangle entries of a d x d matrix."""
     return d * (d + 1) // 2
-
-
-def dim_of(size: int) -> int:
-    """The d with ``upper_size(d) == size`` (ValueError if there is none)."""
-    d = (math.isqrt(8 * size + 1) - 1) // 2
-    if upper_size(d) != size:
-        raise ValueError(f"{size} entries are not the upper triangle of a square matrix")
-    return d
 
 
 @lru_cache(maxsize=16)
@@ -63,12 +54,6 @@ def unpack(upper: torch.Tensor, d: int) -> torch.Tensor:
     out[..., rows, cols] = upper
     out[..., cols, rows] = upper
     return out
-
-
-def frobenius_sq(upper: torch.Tensor, d: int) -> torch.Tensor:
-    """Squared Frobenius norms of (..., D) packed symmetric matrices."""
-    weights = 2.0 - diagonal_mask(d, upper.device)[:-1].to(upper.dtype)
-    return (upper * upper * weights).sum(-1)
 
 
 def diagonal_positions(d: int) -> torch.Tensor:
