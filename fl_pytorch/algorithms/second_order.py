@@ -56,7 +56,7 @@ ALPHA_OPTION = AlgoOption(_alpha, "theory", "Hessian learning rate: theory (1/(o
                           "delta)), or a number in (0, 1]")
 INIT_OPTION = AlgoOption(_choice("init", ("hessian", "zero")), "hessian",
                          "learned Hessians at start: hessian (each client uploads its Hessian "
-                         "at x0 in round 0, counted) or zero")
+                         "at x0 in the first round, counted) or zero")
 OPTION_OPTION = AlgoOption(_choice("option", ("1", "2")), "2",
                            "Newton system: 1 = projection of the learned Hessian onto "
                            "{M >= mu I}, 2 = learned Hessian + l I, l the mean Frobenius error")
