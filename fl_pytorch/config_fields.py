@@ -161,10 +161,14 @@ class Options:
                             "full_shakespeare); for femnist, shakespeare, cifar100_fl: keep the "
                             "first N natural clients (0 = all)", "data", check=non_negative)
     partition: str = _opt("iid", ["--partition"],
-                          "how a centralized dataset is split among clients: iid, sorted (by "
-                          "class, contiguous), shards:S (S class-sorted shards per client), "
-                          "dirichlet:ALPHA (label skew)", "data", check=check_partition,
+                          "how a centralized dataset is split among clients: iid, equal (iid "
+                          "with floor(N/clients) samples each, the rest dropped, as uFedNL), "
+                          "sorted (by class, contiguous), shards:S (S class-sorted shards per "
+                          "client), dirichlet:ALPHA (label skew)", "data", check=check_partition,
                           metavar="SPEC")
+    no_intercept: bool = _opt(False, ["--no-intercept"],
+                              "LIBSVM datasets: do not prepend the constant feature 1 (the "
+                              "intercept of the bias-free linear models)", "data")
     sort_dataset_by_class_before_split: bool = _opt(
         False, ["--sort-dataset-by-class-before-split"],
         "the original tool's flag: the same as --partition sorted", "data")
@@ -211,8 +215,10 @@ class Options:
     threadpool_for_local_opt: str = _opt(
         "auto", ["--threadpool-for-local-opt"],
         "worker threads per device for local training: 0 = sequential (the reference), N, or "
-        "auto (times sequential against the pools in the first rounds and keeps the faster); "
-        "results are bit-identical whatever the choice", "system", check=check_threads,
+        "auto (times sequential against the pools in the first rounds and keeps the faster; "
+        "the FedNL family runs all clients batched instead); results are bit-identical "
+        "whatever the choice (batched: equal up to floating-point summation order)", "system",
+        check=check_threads,
         metavar="N|auto")
     intra_op_threads: int = _opt(1, ["--intra-op-threads"],
                                  "PyTorch CPU threads of each computation (client, evaluation, "
@@ -314,8 +320,9 @@ class Options:
                            "system", check=at_least_one)
     extra_track: str = _opt("", ["--extra-track"],
                             "extra (costly) metrics, comma-separated: full_gradient_norm_train, "
-                            "full_objective_value_train, full_gradient_norm_val, "
-                            "full_objective_value_val, top1_acc_train, ...", "system",
+                            "full_objective_value_train, objective_gap_train, "
+                            "full_gradient_norm_val, full_objective_value_val, top1_acc_train, "
+                            "...", "system",
                             check=check_extra_track,
                             metavar="METRICS")
     hostname: str = _opt("", ["--hostname"],

@@ -34,6 +34,10 @@ class ServerContext:
     local_steps: int | None = None  # set by CLIENT_STATE to fix this round's local steps
     #: the most local steps a client takes in a round under the configuration (-li, epochs)
     max_local_steps: int = 1
+    #: this round's metrics reported by server hooks (names in ``Algorithm.extra["metrics"]``)
+    metrics: dict[str, float] = field(default_factory=dict)
+    #: ``objective(x)``: the participants' objective at x (``core/probes.py``, bits counted)
+    objective: Any = None
 
     @property
     def n_participants(self) -> int:
@@ -104,6 +108,10 @@ class ClientContext:
         out = (compressor or self.uplink).compress(t, self.generator)
         self.bits_up += out.bits
         return out.value
+
+    def count_bits(self, bits: int) -> None:
+        """Count ``bits`` of a message the hook encoded itself (e.g. a matrix compressor's)."""
+        self.bits_up += bits
 
     def send(self, t: torch.Tensor) -> torch.Tensor:
         """Send ``t`` uncompressed; count d * b bits."""

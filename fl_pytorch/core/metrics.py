@@ -34,6 +34,8 @@ EXTRA_METRICS = {
     "full_gradient_norm_val": "||grad f_val(x)|| on the test split (else all training samples)",
     "full_objective_value_val": "f_val(x), loss + regularizer on the test split (else all "
                                 "training samples)",
+    "objective_gap_train": "f(x) - f* on training data (f* by Newton's method, once; needs an "
+                           "exact Hessian oracle: logistic regression or least squares)",
     "top1_acc_train": "top-1 accuracy on all training samples",
     "top5_acc_train": "top-5 accuracy on all training samples",
     "perplexity_train": "perplexity on all training tokens (language models)",
@@ -130,6 +132,9 @@ class Evaluator:
             out["dist_to_solution"] = float((x - self.sim.solution).norm())
         if "full_objective_value_train" in self.extra:
             out["full_objective_value_train"] = objective
+        if "objective_gap_train" in self.extra:
+            from .solution import minimum
+            out["objective_gap_train"] = objective - minimum(sim)
         if need_grad:
             out["full_gradient_norm_train"] = grad_norm
         return out

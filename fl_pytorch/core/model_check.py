@@ -52,6 +52,11 @@ def check_fit(config: Any, dataset: Any, oracle: Any, x0: torch.Tensor) -> None:
         raise ConfigError(f"--model: {config.model!r} gives outputs of shape {shape} for a batch "
                           f"of {inputs.shape[0]}, but --loss {config.loss} on dataset {name!r} "
                           f"needs {want}")
+    if "objective_gap_train" in config.extra_track and getattr(oracle, "hessian", None) is None:
+        raise ConfigError("--extra-track: objective_gap_train needs a problem with an exact "
+                          f"Hessian oracle, and --model {config.model} with --loss {config.loss} "
+                          "has none; valid: a linear model (logistic_regression, linear) with "
+                          "--loss logistic or mse")
     defined = score_names(task, dataset.output_dim)
     for metric in (m.strip() for m in config.extra_track.split(",")):
         score = metric.removesuffix("_train")

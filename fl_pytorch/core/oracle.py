@@ -164,6 +164,8 @@ class ModuleOracle:
 class LinearMSEOracle(ModuleOracle):
     """Closed form for ``mean((X w - y)^2)``: gradient ``2/B X^T (X w - y)`` (no buffers)."""
 
+    glm_loss = "mse"
+
     def predict(self, x: torch.Tensor, inputs: torch.Tensor,
                 buffers: torch.Tensor | None = None, train: bool = False) -> torch.Tensor:
         return inputs.reshape(inputs.shape[0], -1) @ x
@@ -188,13 +190,24 @@ class LinearMSEOracle(ModuleOracle):
         grad = a.T @ (a @ x - targets) * (2.0 / targets.numel())
         return grad if self.reg.is_zero else grad + self.reg.grad(x, self.reg_alpha)
 
+    def hessian(self, x: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor
+                ) -> torch.Tensor:
+        """The (d, d) Hessian ``2/B A^T A + l2 I`` (second-order methods, e.g. FedNL)."""
+        from .logistic_oracle import regularizer_hessian
+        a = inputs.reshape(inputs.shape[0], -1)
+        return a.T @ a * (2.0 / targets.numel()) + regularizer_hessian(self, x.numel(), x)
+
 
 def build_oracle(module: nn.Module, loss_name: str, loss: Callable, reg: Regularizer,
                  reg_alpha: float, output_dim: int, train_mode: bool = True) -> ModuleOracle:
-    """The fastest exact oracle for this model/loss pair."""
+    """The fastest exact oracle for this model/loss pair (closed forms for linear models)."""
     linear_only = [type(m) for m in module.modules() if not isinstance(m, nn.Sequential)]
-    if loss_name == "mse" and output_dim == 1 and linear_only == [nn.Flatten, nn.Linear] \
-            and all(m.bias is None and m.weight.requires_grad
-                    for m in module.modules() if isinstance(m, nn.Linear)):
+    linear = output_dim == 1 and linear_only == [nn.Flatten, nn.Linear] and all(
+        m.bias is None and m.weight.requires_grad
+        for m in module.modules() if isinstance(m, nn.Linear))
+    if linear and loss_name == "mse":
         return LinearMSEOracle(module, loss, reg, reg_alpha, train_mode)
+    if linear and loss_name == "logistic":
+        from .logistic_oracle import LogisticOracle
+        return LogisticOracle(module, loss, reg, reg_alpha, train_mode)
     return ModuleOracle(module, loss, reg, reg_alpha, train_mode)

@@ -20,9 +20,9 @@ import torch
 from ..config import Config
 from ..core.client_state import ClientStateStore
 from ..core.local import run_client
+from ..engine.executors import build_executor
 from ..engine.simulation import build_simulation
 from ..errors import ConfigError
-from ..execution import build_executor
 from ..plugins import plugin_key, plugin_names
 from ..utils.addresses import valid_device
 from .frames import Channel, ProtocolError, expect, field

@@ -56,7 +56,8 @@ def adapt_uplink(algorithm: Any, compressor: Compressor) -> Compressor:
                          f"{', '.join(KINDS)}")
     bad = f"--client-compressor: invalid value {spec!r} for algorithm {name!r}"
     if kind == "none" and not isinstance(compressor, Identity):
-        raise ConfigError(f"{bad}, which sends its messages uncompressed; valid choices: ident")
+        note = algorithm.extra.get("uplink_note", "which sends its messages uncompressed")
+        raise ConfigError(f"{bad}, {note}; valid choices: ident")
     if kind == "unbiased" and not compressor.unbiased:
         raise ConfigError(
             f"{bad}, which needs an unbiased compressor (E C(x) = x), and {spec!r} is "

@@ -33,6 +33,7 @@ from ..core.shift_init import initial_shift, with_shifts
 from ..execution.interrupts import InterruptGuard
 from ..utils.environment import environment_info
 from .checkpoint import Checkpointer, checkpoint_path, load_checkpoint, restore
+from .executors import build_executor
 from .rounds import RoundRunner
 from .run_observers import Accounting, CheckpointSchedule, EvaluationSchedule
 from .run_state import CLIENT_TOTALS, RunState
@@ -58,7 +59,6 @@ class Engine:
     def __init__(self, sim: Simulation, callbacks: Callback | None = None,
                  executor: Any = None, stop_event: threading.Event | None = None,
                  checkpoint_file: Path | None = None):
-        from ..execution import build_executor
         cfg = sim.config
         self.sim = sim
         self.callbacks = callbacks or Callback()
@@ -184,7 +184,8 @@ class Engine:
         from ..cli_line import command_line
         sim = self.sim
         rows = state.rows if state is not None else []
-        names = ROW_METRICS + Evaluator(sim).metric_names()
+        names = ROW_METRICS + Evaluator(sim).metric_names() + list(
+            sim.algorithm.extra.get("metrics", ()))
         metrics = {m: np.array([row.get(m, math.nan) for row in rows],
                                dtype=np.int64 if m == "round" else np.float64) for m in names}
         env = environment_info([str(d) for d in sim.devices])

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import OPTIONS, Config, primary_flag
+from ..data.libsvm import LIBSVM_NAMES
 
 Rule = Callable[[Config, Any, dict[str, Any]], str | None]
 
@@ -59,6 +60,8 @@ RULES: dict[str, Rule] = {
         "it parametrizes only the synthetic dataset generated_for_quadratic_minimization"),
     "global_regulizer_alpha": _unless(lambda c, a, o: c.global_regulizer != "none",
                                       "--global-regulizer is none"),
+    "no_intercept": _unless(lambda c, a, o: c.dataset in LIBSVM_NAMES,
+                            "only LIBSVM datasets get the constant feature"),
     "use_pretrained": _unless(lambda c, a, o: c.model.startswith("tv_resnet"),
                               "only torchvision's ResNets (tv_resnet*) have pretrained weights"),
     "loglevel": _unless(lambda c, a, o: not c.quiet, "--quiet logs warnings and errors only"),

@@ -20,6 +20,7 @@ from ..core.context import ServerContext
 from ..core.hooks import RoundStart
 from ..core.local import ClientResult, RoundAborted, RoundPlan, run_round
 from ..core.optim import scheduled_lr, set_lr
+from ..core.probes import ObjectiveProbe
 from ..core.sampling import sample_clients
 from ..utils.rng import SERVER, generator
 from .run_state import RunState
@@ -36,6 +37,10 @@ class RoundOutcome:
     results: list[ClientResult] = field(default_factory=list)
     direction_norm: float = math.nan
     bits_down: int = 0
+    #: bits per participant of the server's questions between messages and step (line search)
+    probe_bits: tuple[int, int] = (0, 0)
+    #: metrics the server hooks reported this round (``Algorithm.extra["metrics"]``)
+    metrics: dict[str, float] = field(default_factory=dict)
 
 
 class RoundRunner:
@@ -73,9 +78,11 @@ class RoundRunner:
             state.downlink.replicas.update(replicas)
             raise
         agg = self._aggregate(state, results)  # step 4
+        sctx.objective = probe = ObjectiveProbe(self.sim, sctx.participants)
         norm = self._server_step(state, agg, sctx)  # step 5
         return RoundOutcome(t, sctx.lr, sctx.participants, results, norm,
-                            bits_per_client * len(results))
+                            bits_per_client * len(results),
+                            probe.bits_per_client(self.sim.dim, self.sim.dtype), sctx.metrics)
 
     def _broadcast(self, state: RunState, sctx: ServerContext) -> tuple[RoundPlan, int]:
         """Step 2: s = CLIENT_STATE(H), sent with x; the round's plan and bits per client."""

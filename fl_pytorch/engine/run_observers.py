@@ -37,15 +37,20 @@ class Accounting:
     def after_round(self, state: RunState, outcome: RoundOutcome) -> Row:
         bits_up = 0
         totals, per_client = state.totals, state.per_client
+        probe_up, probe_down = outcome.probe_bits
         for r in outcome.results:
-            bits_up += r.bits_up
+            bits_up += r.bits_up + probe_up
             totals["oracle_grad_full"] += r.oracle_full
             totals["oracle_grad_samples"] += r.oracle_samples
-            for key, value in zip(CLIENT_TOTALS, (r.oracle_full, r.oracle_samples, r.bits_up, 1)):
+            for key, value in zip(CLIENT_TOTALS, (r.oracle_full, r.oracle_samples,
+                                                  r.bits_up + probe_up, 1)):
                 per_client[key][r.client_id] += value
+        outcome.bits_down += probe_down * len(outcome.results)
         totals["bits_up_cum"] += bits_up
         totals["bits_down_cum"] += outcome.bits_down
-        return self.row(outcome, totals, bits_up, time.perf_counter() - self.started)
+        row = self.row(outcome, totals, bits_up, time.perf_counter() - self.started)
+        row.update(outcome.metrics)
+        return row
 
     def row(self, outcome: RoundOutcome, totals: dict[str, int], bits_up: int, wall: float
             ) -> Row:

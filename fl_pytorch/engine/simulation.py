@@ -187,6 +187,8 @@ def build_simulation(config: Config) -> Simulation:
                                                   "--server-compressor": downlink}, device)
     for line in unused_options(config, algorithm, options):
         logging.getLogger("fl_pytorch").warning(line)
+    if "check_setup" in algorithm.extra:  # e.g. FedNL: an exact Hessian oracle
+        algorithm.extra["check_setup"](config, oracle, data)
     return Simulation(config=config, algorithm=algorithm, options=options, dataset=data,
                       oracle=oracle, uplink=uplink, device=device, dtype=dtype,
                       weights=weights.to(device=device, dtype=dtype), x0=x0, solution=solution,

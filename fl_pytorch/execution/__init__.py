@@ -6,9 +6,8 @@ Also the thread pools, the asynchronous evaluation and the interrupt handling of
 from .auto import AutoExecutor
 from .base import ClientTaskError, Executor
 from .device_pool import DevicePoolExecutor
-from .factory import build_executor
 from .sequential import SequentialExecutor
 from .thread_pool import ThreadPool
 
 __all__ = ["AutoExecutor", "ClientTaskError", "DevicePoolExecutor", "Executor",
-           "SequentialExecutor", "ThreadPool", "build_executor"]
+           "SequentialExecutor", "ThreadPool"]

@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any
-
-from ..errors import ConfigError
-from .auto import AutoExecutor
-from .base import Executor
-from .device_pool import DevicePoolExecutor
-from .sequential import SequentialExecutor
 
 #: worker threads per GPU tried by ``auto`` (two streams overlap one thread's Python work with
 #: the other's kernels)
@@ -33,25 +26,3 @@ def auto_workers_per_device(devices: list, intra_op_threads: int) -> int:
     if not cpu_entries:
         return AUTO_WORKERS_PER_GPU
     return max(1, cpu_cores() // (intra_op_threads * cpu_entries))
-
-
-def build_executor(sim: Any) -> Executor:
-    """The local executor of a simulation (``sim.executor_spec``, ``sim.devices``).
-
-    Sequential for 0; per-device pools for N; for ``auto``, sequential measured against the
-    pools (when the pools would run more than one thread). Remote workers
-    (``--external-devices``) are the API's choice: ``fl_pytorch.distributed.RemoteExecutor``.
-    """
-    config, spec, devices = sim.config, sim.executor_spec, sim.devices
-    if config.external_devices:
-        raise ConfigError("--external-devices: remote workers run through fl_pytorch.api "
-                          "(run, prepare) or the command line, which connect to them")
-    if spec.kind == "auto":
-        workers = auto_workers_per_device(devices, config.intra_op_threads)
-        if workers * len(devices) == 1:
-            return SequentialExecutor()
-        return AutoExecutor([SequentialExecutor(),
-                             DevicePoolExecutor(devices, workers, config.intra_op_threads)])
-    if spec.kind == "sequential":
-        return SequentialExecutor()
-    return DevicePoolExecutor(devices, spec.workers, config.intra_op_threads)

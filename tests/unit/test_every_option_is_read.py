@@ -48,6 +48,8 @@ CONTEXT = {
     "sort_dataset_by_class_before_split": [*DIGITS, "--sort-dataset-by-class-before-split"],
     "data_path": ["--dataset", "a1a", "--data-path", "{data}", "--model", "logistic_regression",
                   "--loss", "logistic", "--offline"],
+    "no_intercept": ["--dataset", "a1a", "--data-path", "{data}", "--model",
+                     "logistic_regression", "--loss", "logistic", "--no-intercept"],
     "offline": ["--dataset", "a1a", "--data-path", "{data}", "--model", "logistic_regression",
                 "--loss", "logistic", "--offline"],
     "resume_from": ["--resume-from", "{checkpoint}"],

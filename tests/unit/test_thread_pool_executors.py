@@ -8,13 +8,13 @@ import pytest
 import torch
 
 from fl_pytorch import ConfigError
+from fl_pytorch.engine.executors import build_executor
 from fl_pytorch.engine.simulation import build_simulation
 from fl_pytorch.execution import (
     AutoExecutor,
     ClientTaskError,
     DevicePoolExecutor,
     SequentialExecutor,
-    build_executor,
     factory,
 )
 from fl_pytorch.execution.evaluation import EvalPipeline

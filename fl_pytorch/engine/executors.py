@@ -1,0 +1,38 @@
+"""The local executor of a simulation: ``--threadpool-for-local-opt`` and the algorithm's form.
+
+Sequential for 0; per-device pools for N; for ``auto``, the batched clients of an algorithm that
+has them (the FedNL family), else sequential measured against the pools (when the pools would
+run more than one thread). Remote workers (``--external-devices``) are the API's choice
+(``fl_pytorch.distributed.remote_executor``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ConfigError
+from ..execution import factory
+from ..execution.auto import AutoExecutor
+from ..execution.base import Executor
+from ..execution.device_pool import DevicePoolExecutor
+from ..execution.sequential import SequentialExecutor
+from .batched_executor import BatchedExecutor
+
+
+def build_executor(sim: Any) -> Executor:
+    """The local executor of ``sim`` (``sim.executor_spec``, ``sim.devices``)."""
+    config, spec, devices = sim.config, sim.executor_spec, sim.devices
+    if config.external_devices:
+        raise ConfigError("--external-devices: remote workers run through fl_pytorch.api "
+                          "(run, prepare) or the command line, which connect to them")
+    if spec.kind == "auto" and "batched" in sim.algorithm.extra:
+        return BatchedExecutor(SequentialExecutor())
+    if spec.kind == "auto":
+        workers = factory.auto_workers_per_device(devices, config.intra_op_threads)
+        if workers * len(devices) == 1:
+            return SequentialExecutor()
+        return AutoExecutor([SequentialExecutor(),
+                             DevicePoolExecutor(devices, workers, config.intra_op_threads)])
+    if spec.kind == "sequential":
+        return SequentialExecutor()
+    return DevicePoolExecutor(devices, spec.workers, config.intra_op_threads)
