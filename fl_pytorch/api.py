@@ -27,6 +27,7 @@ from .errors import ConfigError, is_out_of_memory, one_line
 from .utils.devices import parse_devices
 from .utils.logging_setup import LOGGER
 from .utils.monitor import ResourceLogCallback
+from .utils.tensorboard_tracking import tensorboard_logger
 from .utils.wandb_tracking import wandb_logger
 from .validation import preflight
 
@@ -53,6 +54,21 @@ def _build(config: Config) -> Any:
                           f"enough memory to build the simulation ({one_line(e)[:200]})") from None
 
 
+def refuse_unwired_system_options(config: Config) -> None:
+    """Refuse the system-heterogeneity options until the round loop simulates them.
+
+    ``fl_pytorch.heterogeneity`` holds the model; wiring it into the engine (docs/heterogeneity.md,
+    "In the round loop") removes this check.
+    """
+    default = Config()
+    for name in ("client_profile", "client_dropout", "round_deadline"):
+        if getattr(config, name) != getattr(default, name):
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(f"{flag}: not simulated by this version's round loop yet (the model "
+                              "is fl_pytorch/heterogeneity, docs/heterogeneity.md); leave it "
+                              "at its default")
+
+
 class RunHandle:
     """A configured run: ``run()`` executes it in the calling thread; ``stop()`` from any.
 
@@ -66,14 +82,16 @@ class RunHandle:
         self.out_path = Path(out) if out else default_out_path(config)
         checkpoint = checkpoint_path(config, self.out_path)
         preflight.before_build(config, self.out_path, checkpoint)
+        refuse_unwired_system_options(config)
         sim = _build(config)
         devices = parse_devices(config.gpu)
         tracker, tracker_note = wandb_logger(config)
         for note in [*compat_notes(config, devices), *filter(None, [tracker_note])]:
             LOGGER.warning(note)
         extra = [ResourceLogCallback(config.eval_every)] if config.log_gpu_usage else []
+        trackers = filter(None, [tracker, tensorboard_logger(config, self.out_path)])
         # on_run_end runs in reverse order: SystemOptions completes the result before it is written
-        self.callbacks = CallbackList([*callbacks, *extra, *filter(None, [tracker]),
+        self.callbacks = CallbackList([*callbacks, *extra, *trackers,
                                        ResultWriter(self.out_path), SystemOptions(config, devices)])
         self.sim = sim
         self.engine = None if config.evaluate else Engine(
