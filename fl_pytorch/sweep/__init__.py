@@ -6,8 +6,9 @@
 (the best step size per method), ``cli.py`` (``run.sh sweep``). See docs/sweeps.md.
 """
 
-from .best import best_choices, format_choices, varying_keys
-from .plan import INDEX_CSV, INDEX_JSON, SweepPlan, read_index, sweep_folder
+from ..results.selection import INDEX_CSV, INDEX_JSON, read_index
+from ..results.tuning import best_choices, format_choices, varying_keys
+from .plan import SweepPlan, sweep_folder
 from .spec import SEED_KEY, SweepRun, SweepSpec, load_sweep_file, make_spec, split_values
 
 __all__ = ["INDEX_CSV", "INDEX_JSON", "SEED_KEY", "SweepPlan", "SweepRun", "SweepSpec",

@@ -19,7 +19,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from ..errors import ConfigError, shown
-from .best import best_choices, format_choices
+from ..results.tuning import best_choices, format_choices
 from .plan import FINISHED, INDEX_CSV, SweepPlan, cli_sweep_name, sweep_folder
 from .runner import MODES, default_jobs, make_slots, run_plan
 from .spec import (

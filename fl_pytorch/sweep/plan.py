@@ -15,30 +15,22 @@ import csv
 import hashlib
 import io
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..results.legend import BOOKKEEPING
+from ..results.selection import INDEX_CSV, INDEX_FORMAT, INDEX_JSON
+from ..results.tuning import NOT_COMPUTED, final_values
 from ..utils.atomic import atomic_write_bytes
 from .spec import SEED_KEY, SweepRun, SweepSpec
 
-INDEX_JSON, INDEX_CSV = "index.json", "index.csv"
-INDEX_FORMAT = "fl_pytorch-sweep"
-NOT_IN_KEY = BOOKKEEPING | {
-    "gpu", "group_name", "comment", "hostname", "quiet", "wandb_key", "wandb_project_name",
-    "tensorboard", "logfilter", "evaluate", "load_best", "do_not_save_eval_checkpoints",
-    "store_client_state_in_cpu", "per_round_clean_torch_cache", "num_workers_train",
-    "num_workers_test", "external_devices", "remote_messages"}
-"""Options that do not change what a run computes: left out of its file's hash."""
 PENDING, FINISHED = "pending", "finished"
 
 
 def run_key(config: Any) -> str:
     """Ten hex digits identifying what a run computes."""
-    options = {k: v for k, v in config.to_dict().items() if k not in NOT_IN_KEY}
+    options = {k: v for k, v in config.to_dict().items() if k not in NOT_COMPUTED}
     return hashlib.sha1(json.dumps(options, sort_keys=True).encode()).hexdigest()[:10]
 
 
@@ -70,15 +62,6 @@ class PlannedRun:
     status: str = PENDING
     error: str | None = None
     final: dict[str, float] = field(default_factory=dict)
-
-
-def final_values(result: dict[str, Any]) -> dict[str, float]:
-    """The last row's value of every metric (metrics not evaluated there left out)."""
-    out = {}
-    for name, values in result["metrics"].items():
-        if len(values) and not math.isnan(float(values[-1])):
-            out[name] = float(values[-1])
-    return out
 
 
 class SweepPlan:
@@ -139,22 +122,3 @@ class SweepPlan:
                              *(repr(p.final[m]) if m in p.final else "" for m in metrics),
                              p.error or ""])
         atomic_write_bytes(self.folder / INDEX_CSV, buffer.getvalue().encode())
-
-
-def read_index(folder: str | Path) -> dict[str, Any] | None:
-    """The index of the sweep in ``folder`` (None when there is none).
-
-    Raises:
-        ValueError: an ``index.json`` that is not a sweep index.
-    """
-    path = Path(folder) / INDEX_JSON
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as e:
-        raise ValueError(f"{path}: not a sweep index ({type(e).__name__})") from None
-    if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT or \
-            not isinstance(data.get("runs"), list):
-        raise ValueError(f"{path}: not a sweep index (format {INDEX_FORMAT!r})")
-    return data

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, one_line
-from .plan import PlannedRun, final_values
+from ..results.tuning import final_values
+from .plan import PlannedRun
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 

@@ -17,8 +17,8 @@ import sys
 from typing import Any, TextIO
 
 from ..errors import ConfigError, one_line
+from ..results.tuning import final_values
 from ..utils.signals import defer_stop_signals, stop_signals_as_interrupts
-from .plan import final_values
 
 
 def run_one(task: dict[str, Any]) -> dict[str, Any]:

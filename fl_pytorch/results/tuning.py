@@ -1,5 +1,7 @@
 """The "tuned" comparison: for each method, the step size with the best final metric.
 
+Used by ``run.sh sweep --best-by`` and ``results plot --best-by``; ``--where`` filters too.
+
 Runs are grouped by the options that vary among them. The step sizes (``global_lr``,
 ``local_lr``) among those are tuned; the other varying options (algorithm, compressor...) make
 the method; the seeds are averaged. A run's score is the metric in its last row (the last round
@@ -16,8 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from .plan import NOT_IN_KEY
+from .legend import BOOKKEEPING
 
+NOT_COMPUTED = BOOKKEEPING | {
+    "gpu", "group_name", "comment", "hostname", "quiet", "wandb_key", "wandb_project_name",
+    "tensorboard", "logfilter", "evaluate", "load_best", "do_not_save_eval_checkpoints",
+    "store_client_state_in_cpu", "per_round_clean_torch_cache", "num_workers_train",
+    "num_workers_test", "external_devices", "remote_messages"}
+"""Options that do not change what a run computes (output, logging, devices, labels)."""
 STEP_KEYS = ("global_lr", "local_lr")
 SEED_KEYS = ("manual_runtime_seed", "manual_init_seed")
 MAXIMIZED = ("top1_acc", "top5_acc")
@@ -26,8 +34,17 @@ MAXIMIZED = ("top1_acc", "top5_acc")
 def varying_keys(configs: Sequence[dict[str, Any]]) -> list[str]:
     """Options with more than one value among ``configs`` (seeds and bookkeeping left out)."""
     keys = list(dict.fromkeys(k for c in configs for k in c))
-    skip = NOT_IN_KEY | set(SEED_KEYS)
+    skip = NOT_COMPUTED | set(SEED_KEYS)
     return [k for k in keys if k not in skip and len({repr(c.get(k)) for c in configs}) > 1]
+
+
+def final_values(result: dict[str, Any]) -> dict[str, float]:
+    """The last row's value of every metric (metrics not evaluated there left out)."""
+    out = {}
+    for name, values in result["metrics"].items():
+        if len(values) and not math.isnan(float(values[-1])):
+            out[name] = float(values[-1])
+    return out
 
 
 def maximized(metric: str) -> bool:
