@@ -4,7 +4,8 @@ A run's file name is a readable slug of its swept values plus a hash of every op
 changes the numbers (not the output, logging or device options), so a finished run is found
 again whatever the order of the grid, and changing the base configuration makes new files
 rather than reusing stale ones. A run counts as done when its file exists and holds a finished
-run; anything else (missing, stopped, interrupted, failed, unreadable) runs again. The index
+run of the same options; anything else (missing, stopped, interrupted, failed, unreadable,
+another configuration) runs again and replaces the file. The index
 (``index.json``, ``index.csv``) lists every run of the sweep with its values, status and final
 metrics; it is rewritten atomically each time a run ends.
 """
@@ -28,10 +29,15 @@ from .spec import SEED_KEY, SweepRun, SweepSpec
 PENDING, FINISHED = "pending", "finished"
 
 
+def _computed(options: dict[str, Any]) -> dict[str, Any]:
+    """The options that change what a run computes."""
+    return {k: v for k, v in options.items() if k not in NOT_COMPUTED}
+
+
 def run_key(config: Any) -> str:
     """Ten hex digits identifying what a run computes."""
-    options = {k: v for k, v in config.to_dict().items() if k not in NOT_COMPUTED}
-    return hashlib.sha1(json.dumps(options, sort_keys=True).encode()).hexdigest()[:10]
+    text = json.dumps(_computed(config.to_dict()), sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
 def _slug(values: dict[str, Any]) -> str:
@@ -82,7 +88,8 @@ class SweepPlan:
             result = load_result(planned.path)
         except (OSError, ValueError):
             return  # unreadable: the run is done again and its file replaced
-        if result["status"] == FINISHED:
+        if result["status"] == FINISHED and _computed(result["config"]) == \
+                _computed(planned.run.config.to_dict()):
             planned.status, planned.final = FINISHED, final_values(result)
 
     def pending(self) -> list[PlannedRun]:
