@@ -43,10 +43,17 @@ class ResultWriter(Callback):
         save_result(to_plain(result), self.path)
 
 
+_BUILD_LOCK = threading.Lock()
+"""One simulation is built at a time in a process: the model is initialized from torch's global
+random generator (seeded with ``--manual-init-seed``), which runs in other threads (GUI runs,
+sweeps in threads) would otherwise draw from at the same time."""
+
+
 def _build(config: Config) -> Any:
     """``build_simulation``; running out of memory is an input error (the data or model size)."""
     try:
-        return build_simulation(config)
+        with _BUILD_LOCK:
+            return build_simulation(config)
     except (MemoryError, RuntimeError) as e:
         if not is_out_of_memory(e):
             raise

@@ -15,6 +15,7 @@ file's base):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Sequence
 
@@ -22,6 +23,7 @@ from ..errors import ConfigError, shown
 from ..results.tuning import best_choices, format_choices
 from .plan import FINISHED, INDEX_CSV, SweepPlan, cli_sweep_name, sweep_folder
 from .runner import MODES, default_jobs, make_slots, run_plan
+from .slots import shared_process_switches
 from .spec import (
     SweepSpec,
     checked_value,
@@ -141,8 +143,11 @@ def sweep_main(argv: Sequence[str]) -> int:
           f"{len(plan.runs) - len(pending)} already finished, {len(pending)} to run"
           + (f" on {jobs} {mode[:-1] if jobs == 1 else mode}" if pending else ""), flush=True)
     plan.write_index()
-    outcome = run_plan(plan, make_slots(mode, min(jobs, len(pending)), spec.base.gpu),
-                       lambda line: print(line, flush=True), metric)
+    switches = shared_process_switches(spec.grid, spec.base) if mode == "threads" \
+        else contextlib.nullcontext()
+    with switches:
+        outcome = run_plan(plan, make_slots(mode, min(jobs, len(pending)), spec.base.gpu),
+                           lambda line: print(line, flush=True), metric)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(outcome.counts.items()) if n)
     print(f"sweep {spec.name}: {counts}; index: {folder / INDEX_CSV}", flush=True)
     if metric and not outcome.interrupted:

@@ -7,12 +7,14 @@ the running configuration to end after its current round, keeping its rounds in 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +91,36 @@ class ProcessSlot:
         """Kill the worker at once (a third Ctrl-C)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
+
+
+PROCESS_WIDE = ("intra_op_threads", "deterministic", "allow_use_nv_tensorcores")
+"""Options that set switches of the whole process (torch's CPU threads, deterministic
+algorithms, TF32): runs in threads of one process must share them."""
+
+
+@contextlib.contextmanager
+def shared_process_switches(swept: Iterable[str], base: Any) -> Iterator[None]:
+    """For runs in threads of this process: the process-wide switches they share.
+
+    A process-wide option may not be swept. Torch's CPU threads are held at
+    ``--intra-op-threads`` meanwhile (each run sets them at its start and puts back what it
+    found at its end, which must not be another thread's value), then restored.
+
+    Raises:
+        ConfigError: the grid sweeps an option of :data:`PROCESS_WIDE`.
+    """
+    import torch
+    bad = [k for k in swept if k in PROCESS_WIDE]
+    if bad:
+        raise ConfigError(f"--sweep-mode threads: the sweep varies {bad[0]}, a switch of the "
+                          "whole process that runs in threads would share; use --sweep-mode "
+                          "processes")
+    before = torch.get_num_threads()
+    torch.set_num_threads(base.intra_op_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class ThreadSlot:
