@@ -9,7 +9,7 @@ load changes, so the two modes alternate, ``--repeats`` times each, and the scri
 median wall time of each mode and their ratio, measured in this one run. Every run of both
 modes must give the same final parameters (checked).
 
-    python experiments/bench/bench_sweep.py [--repeats 2] [--jobs 2]
+    python experiments/bench/bench_sweep.py [--repeats 2] [--jobs 2] [--cnn-rounds 8]
 """
 
 from __future__ import annotations
@@ -64,8 +64,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--cnn-rounds", type=int, default=8,
+                        help="rounds of each CNN run (longer runs amortize the workers' start)")
+    parser.add_argument("--only", choices=list(WORKLOADS), help="run one workload only")
     args = parser.parse_args()
-    for name in WORKLOADS:
+    base, grid, seeds = WORKLOADS["cnn"]
+    WORKLOADS["cnn"] = (base.replace(rounds=args.cnn_rounds), grid, seeds)
+    for name in [args.only] if args.only else WORKLOADS:
         times: dict[str, list[float]] = {"processes": [], "threads": []}
         reference = None
         for _ in range(args.repeats):

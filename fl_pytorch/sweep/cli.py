@@ -8,7 +8,9 @@ file's base):
   --seeds N               runs per configuration, runtime seeds S..S+N-1
   --jobs N                runs at the same time (default: one per GPU of --gpu, else one per
                           CPU core / --intra-op-threads)
-  --sweep-mode M          processes (one worker process per job, the default) or threads
+  --sweep-mode M          auto (the default: threads, or worker processes when the runs
+                          spread over several GPUs), processes (one worker process per job)
+                          or threads (of this process)
   --sweep-dir DIR         the sweep's folder (default results/sweep_<name>)
   --best-by METRIC        at the end, print the best step size of each method by METRIC
 """
@@ -22,7 +24,7 @@ from collections.abc import Sequence
 from ..errors import ConfigError, shown
 from ..results.tuning import best_choices, format_choices
 from .plan import FINISHED, INDEX_CSV, SweepPlan, cli_sweep_name, sweep_folder
-from .runner import MODES, default_jobs, make_slots, run_plan
+from .runner import MODES, default_jobs, make_slots, resolve_mode, run_plan
 from .slots import shared_process_switches
 from .spec import (
     SweepSpec,
@@ -127,7 +129,7 @@ def sweep_main(argv: Sequence[str]) -> int:
         print(__doc__)
         return 0
     spec, flags = build_spec(argv)
-    mode = _single(flags, "--sweep-mode") or "processes"
+    mode = _single(flags, "--sweep-mode") or "auto"
     if mode not in MODES:
         raise ConfigError(f"--sweep-mode: invalid value {shown(mode)}; valid choices: "
                           f"{', '.join(MODES)}")
@@ -138,7 +140,7 @@ def sweep_main(argv: Sequence[str]) -> int:
     metric = _single(flags, "--best-by")
     pending = plan.pending()
     jobs = _count(flags, "--jobs", 1024) or default_jobs(spec.base, len(pending))
-    mode = mode if jobs > 1 else "threads"  # one at a time: in this process
+    mode = resolve_mode(mode, spec.base, jobs)
     print(f"sweep {spec.name}: {len(plan.runs)} runs ({_shape(spec)}) in {folder}; "
           f"{len(plan.runs) - len(pending)} already finished, {len(pending)} to run"
           + (f" on {jobs} {mode[:-1] if jobs == 1 else mode}" if pending else ""), flush=True)

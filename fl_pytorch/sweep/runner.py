@@ -25,7 +25,7 @@ from ..utils.signals import STOP_SIGNALS, record
 from .plan import PlannedRun, SweepPlan
 from .slots import ProcessSlot, ThreadSlot
 
-MODES = ("processes", "threads")
+MODES = ("auto", "processes", "threads")
 SIGNALLED = object()
 """Marker a stop signal puts into the queue of ended runs."""
 
@@ -35,9 +35,28 @@ def device_ids(gpu: str) -> list[str]:
     return [p.strip() for p in gpu.split(",") if p.strip()]
 
 
+def cuda_ids(gpu: str) -> list[str]:
+    """The CUDA devices of ``--gpu``."""
+    return [d for d in device_ids(gpu) if d not in ("-1", "cpu")]
+
+
+def resolve_mode(mode: str, config: Any, jobs: int) -> str:
+    """``auto``: worker processes when the sweep spreads over several CUDA devices, else threads.
+
+    Measured on CPU (experiments/bench/bench_sweep.py, docs/sweeps.md): a worker process needs
+    seconds to start (a fresh interpreter importing torch), which short runs never win back;
+    runs of about 20 s tied. One job runs in this process.
+    """
+    if jobs <= 1:
+        return "threads"
+    if mode != "auto":
+        return mode
+    return "processes" if len(cuda_ids(config.gpu)) > 1 else "threads"
+
+
 def default_jobs(config: Any, pending: int) -> int:
     """One run per device of ``--gpu`` for GPUs; on CPU, cores / ``--intra-op-threads``."""
-    devices = [d for d in device_ids(config.gpu) if d not in ("-1", "cpu")]
+    devices = cuda_ids(config.gpu)
     slots = len(devices) if devices else (os.cpu_count() or 1) // max(1, config.intra_op_threads)
     return max(1, min(slots, pending))
 

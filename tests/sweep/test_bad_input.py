@@ -66,7 +66,7 @@ def test_a_combination_that_is_invalid_names_its_run(sweep_file, capsys, tmp_pat
     (["--seeds", "2", "--out", "x.bin"], "--out: not available with a sweep: a sweep writes one "
                                          "result file per run into --sweep-dir"),
     (["--seeds", "2", "--sweep-mode", "fibers"], "--sweep-mode: invalid value 'fibers'; valid "
-                                                 "choices: processes, threads"),
+                                                 "choices: auto, processes, threads"),
     (["--seeds", "2", "--sweep", "manual_runtime_seed=1,2"], "seeds 2 and a list of "
                                                             "manual_runtime_seed values"),
 ])

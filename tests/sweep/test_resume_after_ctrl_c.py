@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 GRID = {"algorithm": ["fedavg", "scaffold"], "global_lr": [0.25, 0.5, 1.0]}
 
 
-def _start(path: Path, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([str(ROOT / "run.sh"), "sweep", str(path), "--jobs", "2"], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _start(path: Path, cwd: Path, *flags: str) -> subprocess.Popen:
+    return subprocess.Popen([str(ROOT / "run.sh"), "sweep", str(path), "--jobs", "2", *flags],
+                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _finished_files(folder: Path) -> dict[str, tuple[int, int]]:
@@ -47,7 +47,7 @@ def test_sweep_ctrl_c_resume_and_plot(sweep_file, tmp_path):
     statuses = [r["status"] for r in index["runs"]]
     done_before = _finished_files(folder)
     assert 1 <= len(done_before) < 18 and statuses.count("finished") == len(done_before)
-    assert set(statuses) <= {"finished", "interrupted", "pending"} and "pending" in statuses
+    assert set(statuses) <= {"finished", "stopped", "pending"} and "pending" in statuses
 
     proc = _start(path, tmp_path)  # the same command again
     out, err = proc.communicate()
@@ -82,3 +82,22 @@ def test_sweep_ctrl_c_resume_and_plot(sweep_file, tmp_path):
     swept = results[-1]
     alone = run(Config.from_dict(swept["config"]), out=tmp_path / "alone.bin")
     assert np.array_equal(swept["final_params"], alone["final_params"])
+
+
+def test_worker_processes_end_their_runs_after_their_round(sweep_file, tmp_path):
+    path = sweep_file({"rounds": [20, 300]}, seeds=2, name="procs")
+    folder = tmp_path / "results" / "sweep_procs"
+    proc = _start(path, tmp_path, "--sweep-mode", "processes")
+    assert "4 runs (2 rounds x 2 seeds)" in proc.stdout.readline()
+    assert proc.stdout.readline().startswith("[1/4] finished: rounds=20")
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate()
+    assert proc.returncode == 130 and "stopping: no new runs" in rest
+    runs = read_index(folder)["runs"]
+    assert set(r["status"] for r in runs) <= {"finished", "interrupted", "pending"}
+    assert 1 <= [r["status"] for r in runs].count("finished") < 4
+    for r in runs:
+        if r["status"] == "interrupted":  # its rounds so far, in a file that says so
+            result = load_result(folder / r["file"])
+            assert result["status"] == "interrupted"
+            assert len(result["metrics"]["round"]) - 1 < r["values"]["rounds"]
