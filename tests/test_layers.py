@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GUI_ALLOWED = ("fl_pytorch", "fl_pytorch.api", "fl_pytorch.config", "fl_pytorch.cli_line",
                "fl_pytorch.cli", "fl_pytorch.errors", "fl_pytorch.registries",
                "fl_pytorch.results", "fl_pytorch.utils.monitor", "fl_pytorch.utils.logging_setup",
-               "fl_pytorch.core.callbacks")
+               "fl_pytorch.core.callbacks", "fl_pytorch.sweep")
 INNER = ("core", "algorithms", "compressors", "data", "models", "execution", "results", "utils")
 
 

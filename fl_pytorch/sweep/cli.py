@@ -27,6 +27,7 @@ from .plan import FINISHED, INDEX_CSV, SweepPlan, cli_sweep_name, sweep_folder
 from .runner import MODES, default_jobs, make_slots, resolve_mode, run_plan
 from .slots import shared_process_switches
 from .spec import (
+    SEED_KEY,
     SweepSpec,
     checked_value,
     load_sweep_file,
@@ -113,9 +114,9 @@ def build_spec(argv: Sequence[str]) -> tuple[SweepSpec, dict[str, list[str]]]:
         grid = {**spec.grid, **{k: [checked_value(k, x, "--sweep") for x in v]
                                 for k, v in extra.items()}}
         return make_spec(spec.name, spec.base, grid, seeds or spec.seeds, "--sweep"), flags
-    base = dataclasses.replace(base, **overrides)
-    name = cli_sweep_name(base, grid, seeds or 1)
-    return make_spec(name, base, grid, seeds or 1, "--sweep"), flags
+    spec = make_spec("", dataclasses.replace(base, **overrides), grid, seeds or 1, "--sweep")
+    name = cli_sweep_name(spec.base, spec.grid, spec.seeds)  # the same for the same sweep
+    return dataclasses.replace(spec, name=name), flags
 
 
 def sweep_main(argv: Sequence[str]) -> int:
@@ -158,7 +159,7 @@ def sweep_main(argv: Sequence[str]) -> int:
 
 
 def _shape(spec: SweepSpec) -> str:
-    parts = [f"{len(v)} {k}" for k, v in spec.grid.items()]
+    parts = [f"{len(v)} {k}" for k, v in spec.grid.items() if k != SEED_KEY]
     return " x ".join([*parts, f"{len(spec.seed_values())} seeds"])
 
 

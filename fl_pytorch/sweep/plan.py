@@ -53,7 +53,11 @@ def sweep_folder(spec: SweepSpec) -> Path:
 
 
 def cli_sweep_name(spec_base: Any, grid: dict[str, list[Any]], seeds: int) -> str:
-    """A name for a command-line sweep that is the same for the same command (resumable)."""
+    """A name for a sweep without one (command line, GUI): the same for the same sweep.
+
+    ``grid`` holds checked values under option names, so ``--sweep global-lr=0.5,1`` and the
+    GUI's ``[0.5, 1]`` in the global LR field name the same folder.
+    """
     text = json.dumps([run_key(spec_base), {k: [str(v) for v in vs] for k, vs in grid.items()},
                        seeds], sort_keys=True)
     return f"sweep-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
