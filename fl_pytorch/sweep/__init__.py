@@ -2,8 +2,9 @@
 
 ``spec.py`` (what a sweep is, from a JSON file or ``--sweep`` flags, checked before any run),
 ``plan.py`` (its folder, file names, index, what is done), ``slots.py`` and ``worker.py``
-(worker processes or threads), ``runner.py`` (parallel execution and Ctrl-C), ``best.py``
-(the best step size per method), ``cli.py`` (``run.sh sweep``). See docs/sweeps.md.
+(worker processes or threads), ``runner.py`` (parallel execution and Ctrl-C), ``cli.py``
+(``run.sh sweep``). The best step size per method is ``results/tuning.py``. See
+docs/sweeps.md.
 """
 
 from ..results.selection import INDEX_CSV, INDEX_JSON, read_index

@@ -148,3 +148,13 @@ def test_from_config_draws_devices_from_the_init_seed_and_coins_from_the_runtime
     described = model.describe()
     assert described["spec"] == "lognormal:0.5" and described["deadline"] == 3.0
     assert np.array_equal(described["up_bps"], model.profile.up_bps)
+
+
+def test_the_worked_example_by_hand_in_the_docs():
+    """docs/heterogeneity.md: the small CNN (d = 13,706) on the reference device."""
+    model = SystemModel(build_profile("uniform", 1, 0))
+    step = training_flops(13_706, 144)
+    ident = model.client_time(0, ClientWork(1, step, 438_592, 438_592))
+    randk = model.client_time(0, ClientWork(1, step, 63_066, 438_592))
+    assert round(ident, 3) == 0.594 and round(randk, 3) == 0.219
+    assert round(0.05 + 438_592 / 1e7, 4) == 0.0939 and round(step / 1e9, 4) == 0.0118
