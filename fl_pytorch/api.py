@@ -24,10 +24,10 @@ from .distributed.addresses import WorkerAddress, parse_worker_entry  # noqa: F4
 from .distributed.auth import load_secret  # noqa: F401 (for the GUI's remote machines dialog)
 from .distributed.probe import WorkerStatus, probe_worker  # noqa: F401 (for the GUI)
 from .errors import ConfigError, is_out_of_memory, one_line
+from .tracking.tensorboard_tracking import tensorboard_logger
 from .utils.devices import parse_devices
 from .utils.logging_setup import LOGGER
 from .utils.monitor import ResourceLogCallback
-from .utils.tensorboard_tracking import tensorboard_logger
 from .utils.wandb_tracking import wandb_logger
 from .validation import preflight
 

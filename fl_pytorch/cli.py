@@ -177,7 +177,7 @@ def _dispatch(argv: list[str]) -> int:
         from .sweep.cli import is_sweep
         if is_sweep(argv):
             from .sweep.cli import sweep_main
-            return sweep_main(argv)
+            return sweep_main(argv, build_parser)
         if argv and argv[0] == "results":
             from .results.cli import add_results_parser, run_results_command
             parser = _Parser(prog="run.sh")

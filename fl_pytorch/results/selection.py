@@ -58,22 +58,32 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
     return files
 
 
+def _matches(value: Any, text: str) -> bool:
+    """Whether an option's ``value`` is the one ``text`` writes (numbers compared as numbers)."""
+    if isinstance(value, bool):
+        return text.lower() == str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            return float(text) == value
+        except ValueError:
+            return False
+    return str(value) == text or str(value).lower() == text.lower()
+
+
 def select_where(results: list[dict], where: Sequence[str]) -> list[dict]:
-    """The results whose options match every ``KEY=VALUE`` of ``where``.
+    """The results whose options match every ``OPTION=VALUE`` of ``where``.
 
     Raises:
-        ValueError: malformed item, unknown option or value (naming the valid choices).
+        ValueError: a malformed item, or an option no result has (naming the valid ones).
     """
-    from ..config import OPTIONS, coerce
     for item in where:
         key, sep, text = item.partition("=")
         key = key.strip().lstrip("-").replace("-", "_")
-        if not sep or key not in OPTIONS:
+        known = sorted({k for r in results for k in r["config"]})
+        if not sep or key not in known:
             raise ValueError(f"--where: invalid value {item!r}; expected OPTION=VALUE with an "
-                             f"option of: {', '.join(OPTIONS)}")
-        value = coerce(key, text.strip().lower() == "true" if isinstance(
-            OPTIONS[key].default, bool) else text.strip())
-        results = [r for r in results if r["config"].get(key) == value]
+                             f"option of: {', '.join(known)}")
+        results = [r for r in results if _matches(r["config"].get(key), text.strip())]
     return results
 
 

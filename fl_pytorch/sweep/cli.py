@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..errors import ConfigError, shown
 from ..results.tuning import best_choices, format_choices
@@ -84,9 +85,8 @@ def _count(flags: dict[str, list[str]], name: str, maximum: int) -> int | None:
     return int(text)
 
 
-def _base(rest: list[str]) -> tuple[dict[str, object], object]:
+def _base(rest: list[str], build_parser: Callable[[], Any]) -> tuple[dict[str, object], object]:
     """(options given as flags, the base Config of ``--config`` or the defaults)."""
-    from ..cli import build_parser
     from ..config import OPTIONS, Config
     args = build_parser().parse_args(rest)
     for flag in ("save_config", "help_algorithm", "show_command_line", "worker_listen_mode"):
@@ -99,13 +99,18 @@ def _base(rest: list[str]) -> tuple[dict[str, object], object]:
     return overrides, Config.load_json(args.config) if args.config else Config()
 
 
-def build_spec(argv: Sequence[str]) -> tuple[SweepSpec, dict[str, list[str]]]:
-    """The sweep of the command line, checked, and its sweep flags."""
+def build_spec(argv: Sequence[str], build_parser: Callable[[], Any]
+               ) -> tuple[SweepSpec, dict[str, list[str]]]:
+    """The sweep of the command line, checked, and its sweep flags.
+
+    ``build_parser`` makes the simulation's parser (``fl_pytorch.cli``, which calls this), for
+    the options of the base configuration.
+    """
     from_file = bool(argv) and argv[0] == "sweep"
     flags, rest = split_arguments(argv[1:] if from_file else argv)
     if from_file and (not rest or rest[0].startswith("-")):
         raise ConfigError("sweep: expected a sweep file: ./run.sh sweep FILE.json [OPTIONS]")
-    overrides, base = _base(rest[1:] if from_file else rest)
+    overrides, base = _base(rest[1:] if from_file else rest, build_parser)
     grid = parse_sweep_flags(flags.get("--sweep", []))
     seeds = _count(flags, "--seeds", 10_000)
     if from_file:
@@ -119,8 +124,8 @@ def build_spec(argv: Sequence[str]) -> tuple[SweepSpec, dict[str, list[str]]]:
     return dataclasses.replace(spec, name=name), flags
 
 
-def sweep_main(argv: Sequence[str]) -> int:
-    """Run the sweep of ``argv``.
+def sweep_main(argv: Sequence[str], build_parser: Callable[[], Any]) -> int:
+    """Run the sweep of ``argv`` (``build_parser``: the simulation's, see :func:`build_spec`).
 
     Returns:
         The exit status: 0 when every run finished, 1 when one did not, 128 + the signal when
@@ -129,7 +134,7 @@ def sweep_main(argv: Sequence[str]) -> int:
     if len(argv) > 1 and argv[0] == "sweep" and argv[1] in ("-h", "--help"):
         print(__doc__)
         return 0
-    spec, flags = build_spec(argv)
+    spec, flags = build_spec(argv, build_parser)
     mode = _single(flags, "--sweep-mode") or "auto"
     if mode not in MODES:
         raise ConfigError(f"--sweep-mode: invalid value {shown(mode)}; valid choices: "

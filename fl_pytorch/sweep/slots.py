@@ -93,16 +93,18 @@ class ProcessSlot:
             self.proc.kill()
 
 
-PROCESS_WIDE = ("intra_op_threads", "deterministic", "allow_use_nv_tensorcores")
+PROCESS_WIDE = ("intra_op_threads", "deterministic", "allow_use_nv_tensorcores", "logfile",
+                "logfilter")
 """Options that set switches of the whole process (torch's CPU threads, deterministic
-algorithms, TF32): runs in threads of one process must share them."""
+algorithms, TF32, the log): runs in threads of one process must share them."""
 
 
 @contextlib.contextmanager
 def shared_process_switches(swept: Iterable[str], base: Any) -> Iterator[None]:
     """For runs in threads of this process: the process-wide switches they share.
 
-    A process-wide option may not be swept. Torch's CPU threads are held at
+    A process-wide option may not be swept. The log is the base's (``--logfile``); torch's
+    CPU threads are held at
     ``--intra-op-threads`` meanwhile (each run sets them at its start and puts back what it
     found at its end, which must not be another thread's value), then restored.
 
@@ -110,11 +112,14 @@ def shared_process_switches(swept: Iterable[str], base: Any) -> Iterator[None]:
         ConfigError: the grid sweeps an option of :data:`PROCESS_WIDE`.
     """
     import torch
+
+    from ..utils.logging_setup import configure_logging
     bad = [k for k in swept if k in PROCESS_WIDE]
     if bad:
         raise ConfigError(f"--sweep-mode threads: the sweep varies {bad[0]}, a switch of the "
                           "whole process that runs in threads would share; use --sweep-mode "
                           "processes")
+    configure_logging("WARNING", base.logfile, base.logfilter)  # sweep runs are --quiet
     before = torch.get_num_threads()
     torch.set_num_threads(base.intra_op_threads)
     try:

@@ -1,0 +1,1 @@
+"""Callbacks that report a run: log, progress bar, resource monitor, Weights & Biases."""
