@@ -267,6 +267,10 @@ class ConfigTab(QWidget):
         config = self.current_config()
         if config is None:
             return
+        if self.grid:  # a configuration file holds one run
+            self.show_message("Save config saves one configuration; this form is a sweep "
+                              "(lists in fields): Show command line gives its --sweep line.")
+            return
         path, _ = QFileDialog.getSaveFileName(self, "Save configuration", "config.json",
                                               "JSON config (*.json)")
         if path:
