@@ -1,6 +1,7 @@
 """Command line: ``run.sh [OPTIONS]`` runs a simulation; ``run.sh results ...`` reads results.
 
-``run.sh worker ...`` (or ``--worker-listen-mode PORT``) serves remote runs.
+``run.sh worker ...`` (or ``--worker-listen-mode PORT``) serves remote runs; ``run.sh sweep
+FILE.json`` or ``--sweep KEY=V1,V2 --seeds N`` runs a sweep (``sweep/cli.py``).
 
 The parser is generated from :data:`fl_pytorch.config.OPTIONS`, so every option of the config
 object is a flag with the original tool's spelling; the original's ``{simcounter}``, ``{now}``,
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="run.sh", description="FL_PyTorch: federated learning optimization "
                      "simulator. Options are grouped as in the paper; subcommands: "
                      "'results' (show/csv/json/plot result files), 'worker' (serve remote "
-                     "runs).",
+                     "runs), 'sweep' (a grid of options x seeds: ./run.sh sweep --help).",
                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--config", metavar="FILE",
                         help="JSON file of options (field names); flags override it")
@@ -177,6 +178,10 @@ def _dispatch(argv: list[str]) -> int:
                 a.split("=")[0] == "--worker-listen-mode" for a in argv):
             from .distributed.worker_cli import worker_main
             return worker_main(argv[1:] if argv[0] == "worker" else argv)
+        from .sweep.cli import is_sweep
+        if is_sweep(argv):
+            from .sweep.cli import sweep_main
+            return sweep_main(argv, build_parser)
         if argv and argv[0] == "results":
             from .results.cli import add_results_parser, run_results_command
             parser = _Parser(prog="run.sh")

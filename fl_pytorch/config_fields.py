@@ -51,6 +51,15 @@ def _opt(default: Any, flags: Sequence[str], help: str, group: str,
                                                 aliases=aliases or {}))
 
 
+def _check_profile(spec: str) -> str | None:
+    from .heterogeneity.profiles import check_profile
+    return check_profile(spec)
+
+
+def _check_dropout(p: float) -> str | None:
+    return None if 0 <= p < 1 else "must be a probability in [0, 1)"
+
+
 LR_SCHEDULES = ["static", "cosine", "step", "cifar_1", "cifar_2"]
 OPTIMISERS = ["sgd", "momentum", "adam", "rmsprop", "adagrad", "yogi"]
 
@@ -346,10 +355,12 @@ class Options:
                         "created)", "system", metavar="FILE")
     quiet: bool = _opt(False, ["--quiet"], "no progress bar or summary on the terminal", "system")
     wandb_key: str = _opt("", ["--wandb-key"],
-                          "Weights & Biases API key: when given, every round's metrics are "
-                          "logged to W&B (needs 'pip install wandb'; WANDB_MODE=offline logs "
-                          "locally)", "system", metavar="KEY")
-    wandb_project_name: str = _opt("fl_pytorch_simulation", ["--wandb-project-name"],
+                          "Weights & Biases API key: when given, every round's metrics and the "
+                          "options are logged to W&B (needs 'pip install wandb'); with "
+                          "WANDB_MODE=offline nothing is sent (any key, no network needed) and "
+                          "W&B keeps the run in ./wandb for 'wandb sync'", "system", metavar="KEY")
+    wandb_project_name: str = _opt("fl_pytorch_simulation",
+                                   ["--wandb-project-name", "--wandb-project"],
                                    "Weights & Biases project of the run", "system",
                                    metavar="NAME")
     plugins: str = _opt("", ["--plugins"],
@@ -358,4 +369,25 @@ class Options:
                         "else (TUTORIAL.md, section 6; installed packages: the "
                         "fl_pytorch.plugins entry points, loaded automatically)", "system",
                         check=check_plugins, metavar="MODULES")
+    tensorboard: str = _opt("", ["--tensorboard"],
+                            "write every round's metrics, and the options as hyper-parameters, "
+                            "as TensorBoard event files into DIR/<result file name> (needs 'pip "
+                            "install tensorboard'; view with tensorboard --logdir DIR)", "system",
+                            metavar="DIR")
+    client_profile: str = _opt(
+        "uniform", ["--client-profile"],
+        "simulated client devices (compute speed, link bandwidth and latency): uniform (every "
+        "client the reference device), lognormal:SIGMA (log-normal spread around it), or "
+        "file:PROFILE.csv; drawn from --manual-init-seed; see docs/heterogeneity.md", "system",
+        check=_check_profile, metavar="PROFILE")
+    client_dropout: float = _opt(0.0, ["--client-dropout"],
+                                 "probability that a sampled client is unavailable in a round "
+                                 "(decided per seed, round and client; it then takes no part, "
+                                 "like a client that was not sampled)", "system",
+                                 check=_check_dropout, metavar="P")
+    round_deadline: float = _opt(0.0, ["--round-deadline"],
+                                 "simulated seconds after which a round closes: clients whose "
+                                 "download + compute + upload takes longer are dropped (0 = no "
+                                 "deadline); see docs/heterogeneity.md", "system",
+                                 check=non_negative, metavar="SECONDS")
 

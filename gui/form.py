@@ -17,6 +17,7 @@ from typing import Any
 from fl_pytorch import Config, ConfigError
 from fl_pytorch.cli import build_parser
 from fl_pytorch.config import GROUPS, OPTIONS, check_value, primary_flag
+from fl_pytorch.sweep import make_spec, split_values
 
 MOMENTUM_OPTIMISERS = ("sgd", "momentum", "rmsprop")
 """Optimizers that take ``--global-momentum`` / ``--local-momentum``."""
@@ -145,6 +146,54 @@ def build_config(raw: dict[str, Any]) -> tuple[Config | None, dict[str, str]]:
     config = Config(**values)
     errors = config.field_errors()
     return (None, errors) if errors else (config, {})
+
+
+def sweep_lists(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The fields written as lists, and the form with each of them at its first value.
+
+    A field ``[V1, V2, ...]`` sweeps over the values (``;`` separates values that hold commas).
+    """
+    plain, lists = dict(raw), {}
+    for name, value in raw.items():
+        text = value.strip() if isinstance(value, str) else ""
+        if len(text) >= 2 and text[0] == "[" and text[-1] == "]":
+            lists[name] = split_values(text[1:-1])
+            plain[name] = lists[name][0] if lists[name] else ""
+    return plain, lists
+
+
+def build_sweep(raw: dict[str, Any]) -> tuple[Config | None, dict[str, list[Any]],
+                                               dict[str, str]]:
+    """Form values, some maybe lists, as (base Config, grid of swept values, per-field errors).
+
+    Every value of a list is parsed and checked like a field of its own, and every combination
+    of the grid is validated (an invalid one is reported on the first swept field).
+    """
+    plain, lists = sweep_lists(raw)
+    errors: dict[str, str] = {}
+    grid: dict[str, list[Any]] = {}
+    for name, texts in lists.items():
+        if len(texts) < 2:
+            errors[name] = f"{primary_flag(OPTIONS[name])}: a sweep needs two or more values, " \
+                           "e.g. [0.1, 0.5]"
+            continue
+        try:
+            grid[name] = [parse_field(name, text) for text in texts]
+        except ConfigError as e:
+            errors[name] = str(e)
+            continue
+        bad = next(filter(None, (check_value(name, v) for v in grid[name])), None)
+        if bad:
+            errors[name] = bad
+    config, more = build_config(plain)
+    errors.update({k: v for k, v in more.items() if k not in errors})
+    if errors:
+        return None, {}, errors
+    try:
+        make_spec("form", config, grid, 1, "sweep").runs()
+    except ConfigError as e:
+        return None, {}, {next(iter(grid)): str(e)}
+    return config, grid, {}
 
 
 def config_values(config: Config) -> dict[str, Any]:

@@ -165,6 +165,8 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "&Open results…", self.analysis_tab.open_dialog, "Ctrl+O")
+        self._action(file_menu, "Open &folder (a sweep)…", self.analysis_tab.open_folder_dialog,
+                     "Ctrl+Shift+O")
         self._action(file_menu, "&Save all…", lambda: self._save_dialog(False), "Ctrl+S")
         self._action(file_menu, "Save se&lected…", lambda: self._save_dialog(True),
                      "Ctrl+Shift+S")
@@ -226,15 +228,24 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ runs
     def launch(self) -> RunRecord | None:
-        """Launch the form's configuration in the background (None if the form is invalid)."""
+        """Launch the form's configuration in the background.
+
+        Returns the run, or None when the form is invalid or holds a sweep (lists of values in
+        fields), whose runs start in the background (``runner.sweeps``).
+        """
         config = self.config_tab.current_config()
         if config is None:
             self.tabs.setCurrentWidget(self.config_tab)
             self.statusBar().showMessage("Not launched: fix the options marked in red", 8000)
             return None
         try:
+            if self.config_tab.grid:
+                sweep = self.runner.launch_sweep(config, self.config_tab.grid)
+                self.tabs.setCurrentWidget(self.simulation_tab)
+                self.statusBar().showMessage(f"Launched sweep {sweep.progress()}", 8000)
+                return None
             record = self.runner.launch(config)
-        except ValueError as e:
+        except ValueError as e:  # ConfigError included
             self.tabs.setCurrentWidget(self.config_tab)
             self.config_tab.show_message(str(e))
             return None
@@ -243,7 +254,10 @@ class MainWindow(QMainWindow):
         return record
 
     def _run_ended(self, record: RunRecord) -> None:
-        self.statusBar().showMessage(f"{record.name}: {record.status}", 8000)
+        sweep = next((s for s in self.runner.sweeps if s.name == record.sweep), None)
+        text = f"{record.name}: {record.status}"
+        self.statusBar().showMessage(f"{text} — sweep {sweep.progress()}" if sweep else text,
+                                     8000)
 
     def _update_running(self) -> None:
         active = len(self.session.active())
@@ -262,9 +276,13 @@ class MainWindow(QMainWindow):
         dialog.raise_()
         return dialog
 
-    def show_command_line(self, config: Config, title: str) -> CommandLineDialog:
-        """Show the ``./run.sh`` line of ``config`` (single- and multi-line, Copy button)."""
-        return self._open(CommandLineDialog(config, title, self))
+    def show_command_line(self, config: Config, title: str,
+                          grid: dict | None = None) -> CommandLineDialog:
+        """Show the ``./run.sh`` line of ``config`` (single- and multi-line, Copy button).
+
+        With a ``grid``, the line of the sweep (``--sweep KEY=V1,V2`` flags).
+        """
+        return self._open(CommandLineDialog(config, title, self, grid))
 
     def show_form_command_line(self) -> CommandLineDialog | None:
         """Show the command line of the form (None, with the fields flagged, if invalid)."""
@@ -272,6 +290,9 @@ class MainWindow(QMainWindow):
         if config is None:
             self.tabs.setCurrentWidget(self.config_tab)
             return None
+        if self.config_tab.grid:
+            return self.show_command_line(config, "current form (a sweep)",
+                                          self.config_tab.grid)
         return self.show_command_line(config, "current form")
 
     def show_log(self) -> LogWindow:

@@ -56,6 +56,7 @@ class RunRecord:
     started: float = field(default_factory=time.monotonic)
     ended: float | None = None
     file_written: bool = False
+    sweep: str = ""  # the sweep the run belongs to (empty for a single run)
 
     @property
     def active(self) -> bool:
@@ -144,11 +145,11 @@ class Session:
         self.runs: list[RunRecord] = []
         self._counter = 0
 
-    def add(self, config: Config, out_path: Path) -> RunRecord:
-        """Register a new run; its name is the run id, or ``<algorithm>-<n>``."""
+    def add(self, config: Config, out_path: Path, name: str = "", sweep: str = "") -> RunRecord:
+        """Register a new run; its name is ``name``, the run id, or ``<algorithm>-<n>``."""
         self._counter += 1
-        name = config.run_id or f"{config.algorithm}-{self._counter}"
-        record = RunRecord(self._counter, name, config, out_path)
+        name = name or config.run_id or f"{config.algorithm}-{self._counter}"
+        record = RunRecord(self._counter, name, config, out_path, sweep=sweep)
         self.runs.append(record)
         return record
 

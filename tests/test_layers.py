@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = [
     {"errors", "plugins", "registry", "cli_substitution"},
     {"utils"},
-    {"results"},
+    {"results", "heterogeneity"},
     {"compressors", "data"},
     {"models"},
     {"execution"},
@@ -31,6 +31,7 @@ LAYERS = [
     {"distributed"},
     {"validation"},
     {"extend", "api"},
+    {"sweep"},
     {"cli", "__main__"},
 ]
 LEVEL = {name: k for k, layer in enumerate(LAYERS) for name in layer}
@@ -38,7 +39,7 @@ GUI_ALLOWED = ("fl_pytorch", "fl_pytorch.api", "fl_pytorch.config", "fl_pytorch.
                "fl_pytorch.cli", "fl_pytorch.errors", "fl_pytorch.registries",
                "fl_pytorch.results", "fl_pytorch.tracking.monitor",
                "fl_pytorch.tracking.logging_setup", "fl_pytorch.core.callbacks",
-               "fl_pytorch.plugins")
+               "fl_pytorch.plugins", "fl_pytorch.sweep")
 
 
 def _imports(path: Path) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from .export import save_json, summary, to_csv, to_json
@@ -17,11 +16,10 @@ from .legend import mixed_problems_warning
 from .loader import load_result, load_results
 from .plot import DEFAULT_LEGEND, LEGEND_PLACES, PlotStyle, plot_runs, save_figure
 from .quantities import X_AXES
+from .selection import RESULT_SUFFIXES, expand_paths, select_best, select_where
 
 _DESCRIPTION = ("Inspect, export and plot result files written by fl_pytorch. Files are loaded "
                 "with a restricted unpickler: a file cannot run code.")
-RESULT_SUFFIXES = (".bin", ".pkl", ".pickle")
-"""File names that ``results list DIR`` picks up."""
 
 
 def add_results_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -52,7 +50,8 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--params", action="store_true", help="also include the final parameters")
 
     p = sub.add_parser("plot", help="plot a metric of one or more runs to PNG/PDF/SVG")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="result files, or folders of them (a sweep's folder: its runs)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="image file; the extension (.png, .pdf, .svg) picks the format")
     p.add_argument("--x", default="rounds", metavar="AXIS",
@@ -65,29 +64,24 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--title", default="", help="title above the plot")
     p.add_argument("--legend-position", default="best", metavar="WHERE",
                    help=f"{', '.join(LEGEND_PLACES)} (default: best)")
-    p.add_argument("--group-by", default="group_name", metavar="KEY",
-                   help="config key; runs sharing a non-empty value are drawn as mean +- std "
-                        "(default: group_name; '' to disable)")
+    p.add_argument("--group-by", default="group_name", metavar="KEY[,KEY...]",
+                   help="config key(s); runs sharing their (non-empty) values are drawn as one "
+                        "mean +- std band (default: group_name, which a sweep sets to each "
+                        "configuration: a band over its seeds; '' to disable)")
+    p.add_argument("--where", action="append", default=[], metavar="OPTION=VALUE",
+                   help="plot only the runs with this option value (repeatable)")
+    p.add_argument("--best-by", default="", metavar="METRIC",
+                   help="plot only the best step size (global_lr, local_lr) of each method, by "
+                        "the final value of METRIC, mean over seeds (the tuned comparison)")
     p.add_argument("--legend", default=DEFAULT_LEGEND, metavar="FORMAT",
                    help="legend template over config keys, e.g. '{algorithm} lr={global_lr}' "
                         f"(default: {DEFAULT_LEGEND!r}: the algorithm and the options that "
                         "tell the lines apart)")
 
 
-def _expand(paths: Sequence[str]) -> list[Path]:
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files.extend(sorted(f for f in p.iterdir()
-                                if f.is_file() and f.suffix.lower() in RESULT_SUFFIXES))
-        else:
-            files.append(p)
-    return files
-
-
 def _cmd_list(args: argparse.Namespace) -> int:
     code = 0
-    for path in _expand(args.paths):
+    for path in expand_paths(args.paths):
         try:
             r = load_result(path)
         except (OSError, ValueError) as e:
@@ -124,7 +118,14 @@ def _cmd_json(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    results = load_results(args.files)
+    paths = expand_paths(args.files)
+    if not paths:
+        raise ValueError(f"no result files in {', '.join(args.files)}")
+    results = select_where(load_results(paths), args.where)
+    if args.best_by:
+        results = select_best(results, args.best_by)
+    if not results:
+        raise ValueError(f"no run matches --where {' '.join(args.where)}")
     style = PlotStyle(title=args.title, legend_position=args.legend_position)
     fig = plot_runs(results, x=args.x, y=args.y, log_y=args.log_y, group_by=args.group_by,
                     legend_format=args.legend, style=style, log_x=args.log_x)

@@ -24,6 +24,11 @@ LABELS: dict[str, str] = {
     "direction_norm": "norm of the server direction ‖G‖",
     "lr_global": "server learning rate",
     "gpu_memory_mb": "GPU memory (MB)",
+    # simulated system (fl_pytorch/heterogeneity, docs/heterogeneity.md)
+    "sim_time": "simulated round time (s)",
+    "sim_time_cum": "simulated time (s)",
+    "clients_dropped": "clients dropped out in the round",
+    "clients_late": "clients that missed the round's deadline",
     # evaluation metrics
     "loss": "loss",
     "dist_to_solution": "distance to the solution ‖x − x*‖",

@@ -106,16 +106,19 @@ def auto_labels(lines: list[list[dict[str, Any]]]) -> list[str]:
     A label is the algorithm, the first option that defines the problem if the lines solve
     different problems (e.g. the dataset), plus the fewest other differing options that tell the
     lines apart, chosen greedily: the option that separates the most lines first; on a tie the
-    compressor, the group name, then the other problem options, before the rest. Options that
-    vary inside a line (a group of seeds) are left out of its label; options that do not change
-    the numbers are used only when no other option helps; lines still equal are numbered.
+    compressor, then the other problem options, before the rest. The group name comes next, when
+    the options cannot tell lines apart (a sweep's group names restate their options). Options
+    that vary inside a line (a group of seeds) are left out of its label; options that do not
+    change the numbers are used only when nothing else helps; lines still equal are numbered.
     """
     shared = [_shared(configs) for configs in lines]
     differing = [k for k in _differing(shared) if k != "algorithm"]
-    first = [*BARE_KEYS, *PROBLEM_KEYS]  # on a tie: compressor, group, then the problem
+    first = [*BARE_KEYS, *PROBLEM_KEYS]  # on a tie: compressor, then the problem
     ordered = [*[k for k in first if k in differing], *[k for k in differing if k not in first]]
     keys = ["algorithm", *[k for k in PROBLEM_KEYS if k in differing][:1]]  # mixed problems
-    _add_splitting_keys(shared, keys, [k for k in ordered if k not in BOOKKEEPING])
+    options = [k for k in ordered if k not in BOOKKEEPING and k != "group_name"]
+    _add_splitting_keys(shared, keys, options)
+    _add_splitting_keys(shared, keys, ["group_name"])  # a sweep names groups by their options
     _add_splitting_keys(shared, keys, [k for k in ordered if k in BOOKKEEPING])
     return _number_repeats([_describe(line, keys) for line in shared])
 

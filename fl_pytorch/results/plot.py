@@ -102,15 +102,20 @@ def _axis_values(results: Sequence[dict], name: str, axis: str) -> list[np.ndarr
 
 
 def _group_runs(results: Sequence[dict], group_by: str | None) -> list[list[int]]:
-    """Indices of runs grouped by a non-empty ``config[group_by]``, in order of first appearance."""
-    if group_by and not any(group_by in r["config"] for r in results):
-        raise ValueError(f"group by: unknown config key {group_by!r}; valid keys: "
-                         f"{', '.join(sorted(results[0]['config']))}")
+    """Indices of runs grouped by their values of the ``group_by`` keys (comma-separated).
+
+    A run whose values are all empty stays alone. Groups come in order of first appearance.
+    """
+    keys = [k.strip() for k in (group_by or "").split(",") if k.strip()]
+    for key in keys:
+        if not any(key in r["config"] for r in results):
+            raise ValueError(f"group by: unknown config key {key!r}; valid keys: "
+                             f"{', '.join(sorted(results[0]['config']))}")
     groups: dict[Any, list[int]] = {}
     for i, r in enumerate(results):
-        value = r["config"].get(group_by) if group_by else None
-        key = ("run", i) if value is None or value == "" else ("group", repr(value))
-        groups.setdefault(key, []).append(i)
+        values = tuple(r["config"].get(k) for k in keys)
+        alone = all(v is None or v == "" for v in values)
+        groups.setdefault(("run", i) if alone else ("group", repr(values)), []).append(i)
     return list(groups.values())
 
 
@@ -164,8 +169,9 @@ def plot_runs(results: Sequence[dict], x: str = "rounds", y: str = "loss", ax: A
         y: a quantity every run has (e.g. ``loss``, ``dist_to_solution``).
         ax: axes to draw into (e.g. a Qt canvas's); a new Agg figure when None.
         log_y: logarithmic y axis.
-        group_by: config key; runs sharing a non-empty value become one mean line with a
-            +-std band (x = mean x of the group). None or "" disables grouping.
+        group_by: config key, or comma-separated keys; runs sharing their (non-empty) values
+            become one mean line with a +-std band (x = mean x of the group). None or ""
+            disables grouping.
         legend_format: ``"auto"`` (algorithm + the options that tell the lines apart) or
             a ``str.format`` template over config keys.
         style: line style, marker, widths, font size, legend position, title.

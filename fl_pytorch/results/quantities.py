@@ -24,7 +24,8 @@ ORDER = ["round", "wall_time", "wall_time_min", "round_time", "round_time_min", 
          "bits_up_per_client_cum", "bits_up_cum", "oracle_grad_full", "oracle_grad_samples",
          "top1_acc", "top5_acc", "compute_devices", "bits_down_cum", "bits_total_cum",
          "clients_cum", "clients_in_round", "bits_up_round", "bits_up_per_client",
-         "bits_down_round", "lr_global", "perplexity"]
+         "bits_down_round", "lr_global", "perplexity", "sim_time_cum", "sim_time",
+         "clients_dropped", "clients_late"]
 """Menu order: the original FL_PyTorch's axis choices first, then the other counters."""
 
 Values = np.ndarray

@@ -16,7 +16,7 @@ from typing import Any
 from ..config import Config
 from ..engine.run_files import checkpoint_path, default_out_path
 from ..errors import ConfigError
-from .outputs import check_output_file, remove_stale_temps
+from .outputs import check_output_file, check_output_folder, remove_stale_temps
 
 LOGGER = logging.getLogger("fl_pytorch")
 
@@ -28,6 +28,8 @@ def check_outputs(config: Config, out_path: Path, checkpoint: Path | None) -> No
         check_output_file("--checkpoint-dir", checkpoint)
     if config.logfile:
         check_output_file("--logfile", config.logfile)
+    if config.tensorboard:
+        check_output_folder("--tensorboard", config.tensorboard)
 
 
 def check_command_line_outputs(config: Config, save_config: str | None) -> None:

@@ -1,10 +1,12 @@
 """"Show command line": the exact ``./run.sh ...`` line of a configuration, with a Copy button.
 
 A configuration with remote workers also gets, as shell comments, the command that starts each
-worker on its machine.
+worker on its machine; a sweep of the form gets its ``--sweep KEY=V1,V2`` flags.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from PyQt5.QtGui import QFontDatabase, QGuiApplication
 from PyQt5.QtWidgets import (
@@ -23,6 +25,8 @@ from PyQt5.QtWidgets import (
 from fl_pytorch import Config
 from fl_pytorch.cli_line import command_line, worker_commands
 
+from ..sweeps import sweep_command_line
+
 
 class CommandLineDialog(QDialog):
     """The single-line or multi-line command line of ``config``.
@@ -30,12 +34,16 @@ class CommandLineDialog(QDialog):
     Copy puts the shown text on the clipboard.
     """
 
-    def __init__(self, config: Config, title: str, parent: QWidget | None = None):
+    def __init__(self, config: Config, title: str, parent: QWidget | None = None,
+                 grid: dict[str, list[Any]] | None = None):
         super().__init__(parent)
         self.setWindowTitle(f"Command line — {title}")
         workers = "".join(f"\n{line}" for line in worker_commands(config))  # remote workers
-        self.lines = {False: command_line(config) + workers,
-                      True: command_line(config, multiline=True) + workers}
+        if grid:  # a sweep of the form
+            self.lines = {m: sweep_command_line(config, grid, m) + workers for m in (False, True)}
+        else:
+            self.lines = {False: command_line(config) + workers,
+                          True: command_line(config, multiline=True) + workers}
         self.single = QRadioButton("Single line")
         self.multi = QRadioButton("Multi-line")
         self.single.setChecked(True)

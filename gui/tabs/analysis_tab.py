@@ -30,6 +30,7 @@ from PyQt5.QtWidgets import (
 )
 
 from fl_pytorch.results import ResultError, load_result
+from fl_pytorch.results.selection import expand_paths
 
 from ..runner import Runner
 from ..state import LoadedRun, RunRecord
@@ -186,8 +187,15 @@ class AnalysisTab(QWidget):
                     self._redraw_timer.start()
 
     def open_files(self, paths: Iterable[str | Path]) -> int:
-        """Load result files; return how many loaded. Bad files are reported, not raised."""
+        """Load result files; return how many loaded. Bad files are reported, not raised.
+
+        A folder stands for its result files, a sweep's folder for the sweep's runs.
+        """
         errors, loaded = [], 0
+        try:
+            paths = expand_paths(list(paths))
+        except ValueError as e:  # a broken sweep index
+            errors, paths = [str(e)], []
         for path in paths:
             try:
                 result = load_result(path)
@@ -214,6 +222,12 @@ class AnalysisTab(QWidget):
         paths, _ = QFileDialog.getOpenFileNames(self, "Open result files", "",
                                                 "Result files (*.bin *.pkl);;All files (*)")
         self.open_files(paths)
+
+    def open_folder_dialog(self) -> None:
+        """Ask for a folder (e.g. a sweep's) and load its result files."""
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of result files")
+        if folder:
+            self.open_files([folder])
 
     def selected_entries(self) -> list[LoadedRun]:
         """The selected runs, in table order."""

@@ -29,11 +29,20 @@ from fl_pytorch.config import GROUPS
 from fl_pytorch.plugins import check_plugins, load_plugins
 
 from ..fit_rules import companions
-from ..form import applies, build_config, config_values, field_help, field_label, options_by_group
+from ..form import (
+    applies,
+    build_sweep,
+    config_values,
+    field_help,
+    field_label,
+    options_by_group,
+    sweep_lists,
+)
 from ..widgets.option_editors import ChoiceEditor, OptionEditor, make_editor
 
 STATUS_LINES = 2  # the status line's reserved height, in lines of text
-READY_HINT = "All options are valid. Hover a field for its flag and help; F5 launches."
+READY_HINT = ("All options are valid. Hover a field for its flag and help; F5 launches. "
+              "A list of values in a field, e.g. [0.1, 0.5, 1], launches a sweep.")
 
 
 class ConfigTab(QWidget):
@@ -52,6 +61,7 @@ class ConfigTab(QWidget):
         self.editors: dict[str, OptionEditor] = {}
         self.labels: dict[str, QLabel] = {}
         self.errors: dict[str, str] = {}
+        self.grid: dict[str, list] = {}  # option -> values, when fields hold lists (a sweep)
         self._loading = False
         self._launch_refused = False
         self._note = ""
@@ -160,12 +170,13 @@ class ConfigTab(QWidget):
         self._follow_dataset()
         plugin_error = self._follow_plugins()
         raw = self.raw_values()
-        _, self.errors = build_config(raw)
+        _, self.grid, self.errors = build_sweep(raw)
         if plugin_error:
             self.errors = {"plugins": plugin_error, **self.errors}
+        plain, lists = sweep_lists(raw)
         for name, editor in self.editors.items():
             editor.set_error(self.errors.get(name))
-            shown = name in self.errors or applies(name, raw)
+            shown = name in self.errors or name in lists or applies(name, plain)
             editor.setVisible(shown)
             self.labels[name].setVisible(shown)
         self._launch_refused = self._launch_refused and bool(self.errors)
@@ -225,6 +236,13 @@ class ConfigTab(QWidget):
             text = (f"{lead}{count} invalid option{'s' * (count > 1)} (outlined in red). "
                     f"{field_label(name)}: {self.errors[name]}")
             self.show_message(text, "error")
+        elif self.grid:
+            count = 1
+            for values in self.grid.values():
+                count *= len(values)
+            shape = " x ".join(f"{len(v)} {field_label(k)}" for k, v in self.grid.items())
+            self.show_message(f"Sweep: {count} runs ({shape}); F5 launches them as one sweep, "
+                              "shown in the Simulation and Analysis tabs.", "note")
         elif self._note:
             self.show_message(self._note, "note")
         else:
@@ -239,8 +257,12 @@ class ConfigTab(QWidget):
         self.status_line.style().polish(self.status_line)
 
     def current_config(self) -> Config | None:
-        """The form's Config, or None after flagging the invalid fields (status line + focus)."""
-        config, _ = build_config(self.raw_values())
+        """The form's Config, or None after flagging the invalid fields (status line + focus).
+
+        With lists in fields (a sweep) it is the sweep's base: each swept field at its first
+        value; :attr:`grid` holds the swept values.
+        """
+        config, self.grid, _ = build_sweep(self.raw_values())
         self.revalidate()
         if config is None:
             self._launch_refused = True
@@ -267,6 +289,10 @@ class ConfigTab(QWidget):
     def _save_dialog(self) -> None:
         config = self.current_config()
         if config is None:
+            return
+        if self.grid:  # a configuration file holds one run
+            self.show_message("Save config saves one configuration; this form is a sweep "
+                              "(lists in fields): Show command line gives its --sweep line.")
             return
         path, _ = QFileDialog.getSaveFileName(self, "Save configuration", "config.json",
                                               "JSON config (*.json)")

@@ -74,11 +74,17 @@ class TextEditor(OptionEditor):
 
 
 class ChoiceEditor(OptionEditor):
-    """A combo box of the option's valid choices (registry names)."""
+    """A combo box of the option's valid choices (registry names).
+
+    It is editable, so that a list of choices can be typed for a sweep (``[fedavg, scaffold]``);
+    typed text is checked like any field, never added to the list.
+    """
 
     def __init__(self, name: str, parent: QWidget | None = None):
         self.combo = QComboBox()
         super().__init__(name, self.combo, parent)
+        self.combo.setEditable(True)
+        self.combo.setInsertPolicy(QComboBox.NoInsert)
         self.combo.addItems(choices_of(name) or [])
         self.combo.currentTextChanged.connect(self.changed)
 
@@ -95,9 +101,7 @@ class ChoiceEditor(OptionEditor):
         self.set_value(current)
 
     def set_value(self, value: Any) -> None:
-        if self.combo.findText(str(value)) < 0:  # e.g. from a JSON file: shown, then flagged
-            self.combo.addItem(str(value))
-        self.combo.setCurrentText(str(value))
+        self.combo.setCurrentText(str(value))  # an unknown value is shown, then flagged
 
 
 class BoolEditor(OptionEditor):

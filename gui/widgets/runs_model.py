@@ -24,7 +24,7 @@ from ..state import (
     device_label,
 )
 
-COLUMNS = ("Name", "Algorithm", "Device", "Progress", "State", "Result file")
+COLUMNS = ("Name", "Sweep", "Algorithm", "Device", "Progress", "State", "Result file")
 PROGRESS_COLUMN = COLUMNS.index("Progress")
 STATE_COLORS = {STARTING: "#6b7280", RUNNING: "#1d4ed8", FINISHED: "#15803d",
                 STOPPED: "#b45309", INTERRUPTED: "#b45309", FAILED: "#b91c1c"}
@@ -71,7 +71,7 @@ class RunsModel(QAbstractTableModel):
 
     @staticmethod
     def _text(run: RunRecord, column: str) -> str:
-        return {"Name": run.name, "Algorithm": run.config.algorithm,
+        return {"Name": run.name, "Sweep": run.sweep, "Algorithm": run.config.algorithm,
                 "Device": device_label(run.config.gpu), "Progress": run.progress_text(),
                 "State": run.status, "Result file": run.result_file_text()}[column]
 
