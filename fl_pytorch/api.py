@@ -62,21 +62,6 @@ def _build(config: Config) -> Any:
                           f"enough memory to build the simulation ({one_line(e)[:200]})") from None
 
 
-def refuse_unwired_system_options(config: Config) -> None:
-    """Refuse the system-heterogeneity options until the round loop simulates them.
-
-    ``fl_pytorch.heterogeneity`` holds the model; wiring it into the engine (docs/heterogeneity.md,
-    "In the round loop") removes this check.
-    """
-    default = Config()
-    for name in ("client_profile", "client_dropout", "round_deadline"):
-        if getattr(config, name) != getattr(default, name):
-            flag = "--" + name.replace("_", "-")
-            raise ConfigError(f"{flag}: not simulated by this version's round loop yet (the model "
-                              "is fl_pytorch/heterogeneity, docs/heterogeneity.md); leave it "
-                              "at its default")
-
-
 class RunHandle:
     """A configured run: ``run()`` executes it in the calling thread; ``stop()`` from any.
 
@@ -91,7 +76,6 @@ class RunHandle:
         load_plugins(config.plugins)
         checkpoint = checkpoint_path(config, self.out_path)
         preflight.before_build(config, self.out_path, checkpoint)
-        refuse_unwired_system_options(config)
         sim = _build(config)
         devices = sim.devices
         tracker, tracker_note = wandb_logger(config)

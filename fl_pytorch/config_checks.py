@@ -139,4 +139,9 @@ def cross_errors(config: Any) -> dict[str, str]:
         errors["evaluate"] = ("--evaluate: evaluates the model of a checkpoint without training; "
                               "it needs --resume-from CHECKPOINT (write one with "
                               "--checkpoint-every N)")
+    if config.round_deadline and config.external_devices:
+        errors["round_deadline"] = (
+            f"--round-deadline: invalid value {config.round_deadline!r} with --external-devices: "
+            "remote workers keep their clients' states, and a late client's update cannot be "
+            "withdrawn there; valid value: 0, or run the clients locally")
     return errors

@@ -26,6 +26,7 @@ from typing import Any
 
 import torch
 
+from ..heterogeneity.rounds import SYSTEM_METRICS
 from .scores import SCORES, chunks, score_names, scores, target_count
 
 EXTRA_METRICS = {
@@ -42,7 +43,8 @@ EXTRA_METRICS = {
 }
 ROW_METRICS = ["round", "wall_time", "clients_in_round", "direction_norm", "oracle_grad_full",
                "oracle_grad_samples", "bits_up_round", "bits_up_per_client", "bits_up_cum",
-               "bits_down_round", "bits_down_cum", "lr_global", "gpu_memory_mb"]
+               "bits_down_round", "bits_down_cum", "lr_global", "gpu_memory_mb",
+               *SYSTEM_METRICS]
 EVAL_METRICS = ["loss", "dist_to_solution", *SCORES, *EXTRA_METRICS]
 #: values of ``--metric``: auto (resolved at setup by :func:`headline_metric`), none, any metric
 HEADLINE_METRICS = ["auto", *EVAL_METRICS, "none"]

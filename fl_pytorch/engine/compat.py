@@ -82,6 +82,17 @@ def check_participation(algorithm: Any, sampling: str, num_clients: int, per_rou
         f"{_algorithms(lambda a: not a.full_participation)}")
 
 
+def check_system(algorithm: Any, config: Any) -> None:
+    """Refuse dropout and deadlines where a round cannot lose clients (docs/heterogeneity.md)."""
+    for flag, value in (("--client-dropout", config.client_dropout),
+                        ("--round-deadline", config.round_deadline)):
+        if value and algorithm.full_participation:
+            raise ConfigError(
+                f"{flag}: invalid value {value!r} for algorithm {algorithm.name!r}, which needs "
+                "every client in every round; valid value: 0 (algorithms for partial "
+                f"participation: {_algorithms(lambda a: not a.full_participation)})")
+
+
 def server_optimiser(algorithm: Any, configured: str) -> str:
     """The server optimizer to build: the algorithm's fixed one (FedOpt family) or the option."""
     fixed = algorithm.server_optimiser

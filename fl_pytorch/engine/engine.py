@@ -199,6 +199,7 @@ class Engine:
                   "environment": env,
                   "clients": state.per_client if state is not None else {
                       k: np.zeros(sim.num_clients, dtype=np.int64) for k in CLIENT_TOTALS}}
+        result["system"] = sim.system.describe()
         if state is not None and state.buffers.numel():  # batch-norm statistics of final_params
             result["final_buffers"] = to_numpy(state.buffers)
         return result

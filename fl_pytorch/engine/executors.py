@@ -1,8 +1,9 @@
 """The local executor of a simulation: ``--threadpool-for-local-opt`` and the algorithm's form.
 
 Sequential for 0; per-device pools for N; for ``auto``, the batched clients of an algorithm that
-has them (the FedNL family), else sequential measured against the pools (when the pools would
-run more than one thread). Remote workers (``--external-devices``) are the API's choice
+has them (the FedNL family; not with a deadline: those clients update their own states, and a
+late client's update must be dropped), else sequential measured against the pools (when the
+pools would run more than one thread). Remote workers (``--external-devices``) are the API's choice
 (``fl_pytorch.distributed.remote_executor``).
 """
 
@@ -25,8 +26,8 @@ def build_executor(sim: Any) -> Executor:
     if config.external_devices:
         raise ConfigError("--external-devices: remote workers run through fl_pytorch.api "
                           "(run, prepare) or the command line, which connect to them")
-    if spec.kind == "auto" and "batched" in sim.algorithm.extra:
-        return BatchedExecutor(SequentialExecutor())
+    if spec.kind == "auto" and "batched" in sim.algorithm.extra and not sim.system.deadline:
+        return BatchedExecutor(SequentialExecutor())  # its clients keep their states: no deadline
     if spec.kind == "auto":
         workers = factory.auto_workers_per_device(devices, config.intra_op_threads)
         if workers * len(devices) == 1:

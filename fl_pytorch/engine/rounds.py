@@ -5,6 +5,10 @@ CLIENT_STATE and sends it with x (the downlink, maybe compressed); step 3 runs t
 work on the executor (any order, thread or machine); step 4 stores their new states and
 aggregates their messages in client-id order; step 5 is SERVER_GRADIENT, SERVER_OPT and
 SERVER_GLOBAL_STATE.
+
+The system model (``sim.system``, docs/heterogeneity.md) removes the clients that drop out before
+step 2 and, between steps 3 and 4, those that miss the round's deadline: both are then treated as
+clients that were not sampled, and the round's simulated time goes to the outcome.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from ..core.local import ClientResult, RoundAborted, RoundPlan, run_round
 from ..core.optim import scheduled_lr, set_lr
 from ..core.probes import ObjectiveProbe
 from ..core.sampling import sample_clients
+from ..heterogeneity import ClientWork, RoundTiming, training_flops
 from ..utils.rng import SERVER, generator
 from .run_state import RunState
 from .simulation import Simulation
@@ -41,6 +46,8 @@ class RoundOutcome:
     probe_bits: tuple[int, int] = (0, 0)
     #: metrics the server hooks reported this round (``Algorithm.extra["metrics"]``)
     metrics: dict[str, float] = field(default_factory=dict)
+    #: the system model's view: simulated time, dropped, late and kept clients
+    timing: RoundTiming = field(default_factory=lambda: RoundTiming(0.0, [], [], []))
 
 
 class RoundRunner:
@@ -62,42 +69,72 @@ class RoundRunner:
 
     def run(self, state: RunState, t: int) -> RoundOutcome:
         """Steps 1 to 5 of round t."""
-        cfg = self.sim.config
+        cfg, system = self.sim.config, self.sim.system
         sctx = self.server_context(t, state)
-        sctx.participants = sample_clients(  # step 1
+        sampled = sample_clients(  # step 1
             cfg.client_sampling_type, self.sim.num_clients, cfg.num_clients_per_round,
             cfg.client_sampling_poisson, sctx.generator)
+        sctx.participants = self._available(t, sampled)
         if not sctx.participants:
-            return RoundOutcome(t, sctx.lr)
+            return RoundOutcome(t, sctx.lr, timing=system.round_timing(t, sampled, {}))
         replicas = dict(state.downlink.replicas)  # put back if the round is aborted
         try:
-            plan, bits_per_client = self._broadcast(state, sctx)  # step 2
+            plan, bits_per_client, asked = self._broadcast(state, sctx, sampled)  # step 2
             results = run_round(self.executor, state.store, plan, sctx.participants)  # step 3
         except RoundAborted:
             state.downlink.replicas.clear()
             state.downlink.replicas.update(replicas)
             raise
+        timing = self._timing(t, asked, results, bits_per_client)
+        kept = set(timing.kept)
+        results = [r for r in results if r.client_id in kept]
+        sctx.participants = [i for i in sctx.participants if i in kept]
+        bits_down = bits_per_client * len(timing.client_time)  # late clients got the broadcast
+        if not results:
+            return RoundOutcome(t, sctx.lr, bits_down=bits_down, timing=timing)
         agg = self._aggregate(state, results)  # step 4
         sctx.objective = probe = ObjectiveProbe(self.sim, sctx.participants)
         norm = self._server_step(state, agg, sctx)  # step 5
-        return RoundOutcome(t, sctx.lr, sctx.participants, results, norm,
-                            bits_per_client * len(results),
-                            probe.bits_per_client(self.sim.dim, self.sim.dtype), sctx.metrics)
+        return RoundOutcome(t, sctx.lr, sctx.participants, results, norm, bits_down,
+                            probe.bits_per_client(self.sim.dim, self.sim.dtype), sctx.metrics,
+                            timing)
 
-    def _broadcast(self, state: RunState, sctx: ServerContext) -> tuple[RoundPlan, int]:
-        """Step 2: s = CLIENT_STATE(H), sent with x; the round's plan and bits per client."""
+    def _available(self, t: int, clients: list[int]) -> list[int]:
+        """``clients`` without those that drop out of round t."""
+        gone = set(self.sim.system.dropped(t, clients))
+        return [i for i in clients if i not in gone] if gone else clients
+
+    def _timing(self, t: int, asked: list[int], results: list[ClientResult],
+                bits_down: int) -> RoundTiming:
+        """The system model's view of round t: who is kept, who is late, how long it took."""
+        dim = self.sim.dim
+        return self.sim.system.round_timing(t, asked, {
+            r.client_id: ClientWork(1, training_flops(dim, r.oracle_samples), r.bits_up,
+                                    bits_down) for r in results})
+
+    def _broadcast(self, state: RunState, sctx: ServerContext, sampled: list[int]
+                   ) -> tuple[RoundPlan, int, list[int]]:
+        """Step 2: s = CLIENT_STATE(H), sent with x.
+
+        Returns the round's plan, the bits per client and the clients asked to take part (the
+        sampled ones, or those a RoundStart names; dropped ones included).
+        """
         sim, cfg = self.sim, self.sim.config
         sctx.x = state.x.detach().clone()
         started = self.alg.client_state(state.h, sctx)
+        asked = sampled
         if isinstance(started, RoundStart):
-            sctx.participants = started.participants or sctx.participants
+            if started.participants:
+                asked = started.participants
+                sctx.participants = self._available(sctx.round, asked)
             sctx.local_steps = started.local_steps
             started = started.broadcast
         sctx.broadcast = started
         x_sent, sent, bits = state.downlink.send(sctx.x, sctx.broadcast, sctx.generator)
         local_lr = scheduled_lr(cfg.local_lr_type, sim.local_lr, sctx.round, cfg.rounds)
         buffers = state.buffers if state.buffers.numel() else None
-        return RoundPlan(sctx.round, x_sent, sent, local_lr, sctx.local_steps, buffers), bits
+        plan = RoundPlan(sctx.round, x_sent, sent, local_lr, sctx.local_steps, buffers)
+        return plan, bits, asked
 
     def _aggregate(self, state: RunState, results: list[ClientResult]) -> dict[str, torch.Tensor]:
         """Step 4: persist the clients' new states; their weighted mean message and buffers."""

@@ -15,6 +15,7 @@ from ..core.aggregation import model_state
 from ..core.callbacks import Callback, RunInfo
 from ..core.local import collect_states
 from ..execution.evaluation import EvalPipeline
+from ..heterogeneity import INITIAL_ROW
 from ..tracking.monitor import peak_gpu_memory_mb
 from .checkpoint import Checkpointer, capture
 from .rounds import RoundOutcome
@@ -31,8 +32,10 @@ class Accounting:
 
     def first_row(self, lr: float) -> Row:
         """Row 0, the initial point."""
-        return self.row(RoundOutcome(-1, lr), {"oracle_grad_full": 0, "oracle_grad_samples": 0,
-                                               "bits_up_cum": 0, "bits_down_cum": 0}, 0, 0.0)
+        row = self.row(RoundOutcome(-1, lr), {"oracle_grad_full": 0, "oracle_grad_samples": 0,
+                                              "bits_up_cum": 0, "bits_down_cum": 0}, 0, 0.0)
+        row.update(INITIAL_ROW)
+        return row
 
     def after_round(self, state: RunState, outcome: RoundOutcome) -> Row:
         bits_up = 0
@@ -45,10 +48,16 @@ class Accounting:
             for key, value in zip(CLIENT_TOTALS, (r.oracle_full, r.oracle_samples,
                                                   r.bits_up + probe_up, 1)):
                 per_client[key][r.client_id] += value
+        timing = outcome.timing
+        per_client["dropped"][timing.dropped] += 1
+        per_client["late"][timing.late] += 1
         outcome.bits_down += probe_down * len(outcome.results)
         totals["bits_up_cum"] += bits_up
         totals["bits_down_cum"] += outcome.bits_down
+        sim_time_before = totals.get("sim_time_cum", 0.0)  # absent from older checkpoints
+        totals["sim_time_cum"] = sim_time_before + timing.sim_time
         row = self.row(outcome, totals, bits_up, time.perf_counter() - self.started)
+        row.update(timing.row(sim_time_before))
         row.update(outcome.metrics)
         return row
 

@@ -15,8 +15,11 @@ from ..core.client_state import ClientStateStore
 from ..core.downlink import Downlink
 from ..core.hooks import State
 
-#: per-client totals kept in ``result["clients"]`` (arrays indexed by client id)
-CLIENT_TOTALS = ("oracle_grad_full", "oracle_grad_samples", "bits_up", "rounds")
+#: per-client totals kept in ``result["clients"]`` (arrays indexed by client id): rounds counts
+#: the rounds whose message the server used; dropped and late the rounds the client was sampled
+#: but dropped out or missed the deadline (docs/heterogeneity.md)
+CLIENT_TOTALS = ("oracle_grad_full", "oracle_grad_samples", "bits_up", "rounds", "dropped",
+                 "late")
 
 
 @dataclass
@@ -31,8 +34,9 @@ class RunState:
     downlink: Downlink
     num_clients: int
     rows: list[dict[str, float]] = field(default_factory=list)
-    totals: dict[str, int] = field(default_factory=lambda: {
-        "oracle_grad_full": 0, "oracle_grad_samples": 0, "bits_up_cum": 0, "bits_down_cum": 0})
+    totals: dict[str, float] = field(default_factory=lambda: {
+        "oracle_grad_full": 0, "oracle_grad_samples": 0, "bits_up_cum": 0, "bits_down_cum": 0,
+        "sim_time_cum": 0.0})
     per_client: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -34,9 +34,16 @@ from ..core.theory import (
 )
 from ..data.federated import FederatedDataset
 from ..execution.spec import ExecutorSpec, parse_executor_spec
+from ..heterogeneity import SystemModel
 from ..models.options import apply_model_options
 from ..utils.devices import parse_devices
-from .compat import adapt_uplink, check_local_steps, check_participation, server_optimiser
+from .compat import (
+    adapt_uplink,
+    check_local_steps,
+    check_participation,
+    check_system,
+    server_optimiser,
+)
 from .option_use import unused_options
 
 
@@ -85,6 +92,7 @@ class Simulation:
     devices: list[torch.device] = dataclasses.field(default_factory=list)  # --gpu, parsed once
     local: LocalTraining | None = None  # how clients train, parsed once
     executor_spec: ExecutorSpec = ExecutorSpec("sequential")  # --threadpool-for-local-opt
+    system: SystemModel | None = None  # simulated devices, dropout, deadline (heterogeneity/)
 
     @property
     def num_clients(self) -> int:
@@ -154,9 +162,7 @@ def build_simulation(config: Config) -> Simulation:
     device = devices[0]
     dtype = DTYPES[config.compute_type]
     dataset = DATASETS.get(config.dataset)(config)
-    check_sampling(config.client_sampling_type, dataset.num_clients, config.num_clients_per_round)
-    check_participation(algorithm, config.client_sampling_type, dataset.num_clients,
-                        config.num_clients_per_round, config.client_sampling_poisson)
+    system = _participation(config, algorithm, dataset.num_clients)
     sizes = dataset.client_sizes()
     weights = sizes / sizes.sum() if config.client_weights == "data-size" \
         else torch.full((dataset.num_clients,), 1.0 / dataset.num_clients, dtype=torch.float64)
@@ -196,7 +202,17 @@ def build_simulation(config: Config) -> Simulation:
                       downlink=downlink, setting=setting, global_lr=global_lr,
                       local_lr=local_lr, server_optimiser=server_opt, step_sizes=step_sizes,
                       devices=devices, local=LocalTraining.of(config),
-                      executor_spec=parse_executor_spec(config.threadpool_for_local_opt))
+                      executor_spec=parse_executor_spec(config.threadpool_for_local_opt),
+                      system=system)
+
+
+def _participation(config: Config, algorithm: Algorithm, num_clients: int) -> SystemModel:
+    """Check who may take part in a round (sampling, dropout, deadline); the system model."""
+    check_sampling(config.client_sampling_type, num_clients, config.num_clients_per_round)
+    check_participation(algorithm, config.client_sampling_type, num_clients,
+                        config.num_clients_per_round, config.client_sampling_poisson)
+    check_system(algorithm, config)
+    return SystemModel.from_config(config, num_clients)
 
 
 def _setting(config: Config, dataset: FederatedDataset, weights: torch.Tensor,

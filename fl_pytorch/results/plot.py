@@ -165,7 +165,7 @@ def plot_runs(results: Sequence[dict], x: str = "rounds", y: str = "loss", ax: A
     Args:
         results: loaded result dicts.
         x: a quantity (``fl_pytorch.results.quantities``: a recorded metric or a derived one) or
-            a short name of :data:`X_AXES` (rounds, bits, time, oracle).
+            a short name of :data:`X_AXES` (rounds, bits, time, oracle, simtime).
         y: a quantity every run has (e.g. ``loss``, ``dist_to_solution``).
         ax: axes to draw into (e.g. a Qt canvas's); a new Agg figure when None.
         log_y: logarithmic y axis.

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 X_AXES = {"rounds": "round", "bits": "bits_up_cum", "time": "wall_time",
-          "oracle": "oracle_grad_samples"}
+          "oracle": "oracle_grad_samples", "simtime": "sim_time_cum"}
 """Short x-axis names (``results plot --x``) -> the quantity plotted."""
 
 ORDER = ["round", "wall_time", "wall_time_min", "round_time", "round_time_min", "direction_norm",

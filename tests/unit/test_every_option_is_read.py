@@ -71,6 +71,9 @@ CONTEXT = {
     "algorithm": ["--algorithm", "diana", "--client-compressor", "randk:2"],
     "rounds": ["--rounds", "2"],
     "eval_every": ["--rounds", "2", "--eval-every", "2"],
+    "client_profile": ["--client-profile", "lognormal:0.5"],
+    "client_dropout": ["--client-dropout", "0.1"],
+    "round_deadline": ["--round-deadline", "2.5"],
 }
 #: options that need a remote worker, W&B or pretrained weights: checked statically only
 STATIC_ONLY = {"external_devices", "master_addr", "master_port", "remote_secret_file",
@@ -78,10 +81,6 @@ STATIC_ONLY = {"external_devices", "master_addr", "master_port", "remote_secret_
                "wandb_project_name"}
 #: labels kept with the results (grouping, notes), read from the result file, not by the run
 METADATA = {"group_name", "comment"}
-#: system-heterogeneity options: the model exists (fl_pytorch/heterogeneity); until the round
-#: loop simulates it, a run refuses them (tested below) instead of ignoring them
-AWAITING_ROUND_LOOP = {"client_profile": "lognormal:0.5", "client_dropout": "0.1",
-                       "round_deadline": "2.5"}
 
 
 def _generated(name: str) -> list[str]:
@@ -130,8 +129,7 @@ def reads(monkeypatch):
     return seen
 
 
-@pytest.mark.parametrize("name", [n for n in OPTIONS
-                                  if n not in STATIC_ONLY and n not in AWAITING_ROUND_LOOP])
+@pytest.mark.parametrize("name", [n for n in OPTIONS if n not in STATIC_ONLY])
 def test_a_given_option_is_read_by_the_run(name, files, reads, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     argv = [a.format(tmp=tmp_path, **files) for a in CONTEXT.get(name, _generated(name))]
@@ -145,15 +143,6 @@ def test_a_given_option_is_read_by_the_run(name, files, reads, tmp_path, monkeyp
     assert name in reads, f"{primary_flag(OPTIONS[name])} was given but nothing read it"
     if name == "run_id":  # it names the result file when --out does not
         assert (tmp_path / "results" / "fedavg_label.bin").is_file()
-
-
-@pytest.mark.parametrize("name", sorted(AWAITING_ROUND_LOOP))
-def test_a_system_option_the_round_loop_does_not_simulate_yet_is_refused(name, tmp_path, capsys):
-    flag = primary_flag(OPTIONS[name])
-    assert main([*BASE, flag, AWAITING_ROUND_LOOP[name], "--out", str(tmp_path / "r.bin")]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"error: {flag}: not simulated by this version's round loop yet")
-    assert len(err.splitlines()) == 1 and not (tmp_path / "r.bin").exists()
 
 
 def test_every_option_is_read_somewhere_outside_the_generic_code():

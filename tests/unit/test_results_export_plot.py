@@ -54,6 +54,7 @@ def make_result(seed: int = 0, rounds: int = 6, group: str = "", algorithm: str 
             "oracle_grad_samples": r * 100.0,
             "bits_up_cum": r * (320.0 + seed),
             "bits_down_cum": r * 64.0,
+            "sim_time_cum": np.cumsum(0.5 * rng.random(n)),
         },
         "final_params": rng.standard_normal(4),
         "problem": {"name": "quadratic", "dimension": 4, "L": 2.0, "mu": 1.0},
@@ -199,7 +200,7 @@ def test_draws_into_given_axes_with_log_scale() -> None:
 
 @pytest.mark.parametrize("kwargs, expected", [
     ({"x": "epochs"}, "'epochs' is not a recorded metric; valid choices: rounds, bits, time, "
-                      "oracle, round, wall_time"),
+                      "oracle, simtime, round, wall_time"),
     ({"y": "accuracy"}, "'accuracy' is not a recorded metric; valid choices: round, wall_time"),
     ({"legend_format": "{algorithm} {lr}"}, "unknown key 'lr'; valid keys: algorithm,"),
     ({"group_by": "seed_group"}, "unknown config key 'seed_group'"),
