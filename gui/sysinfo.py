@@ -8,11 +8,10 @@ import sys
 
 import matplotlib
 import numpy as np
-import torch
 from PyQt5.QtCore import PYQT_VERSION_STR, QT_VERSION_STR
 
 import fl_pytorch
-from fl_pytorch.tracking.monitor import ResourceSnapshot
+from fl_pytorch.tracking.monitor import ResourceSnapshot, torch_versions
 
 LINKS = {
     "FL_PyTorch paper (DistributedML'21)": "https://arxiv.org/abs/2202.03099",
@@ -28,12 +27,8 @@ def gib(megabytes: float) -> str:
 
 def versions() -> dict[str, str]:
     """Versions of Python, PyTorch, CUDA, Qt, NumPy and friends."""
-    cuda = torch.version.cuda or "not built with CUDA"
-    if torch.version.cuda:
-        cuda += f" ({torch.cuda.device_count()} GPU(s) usable)" if torch.cuda.is_available() \
-            else " (no usable GPU)"
     return {"FL_PyTorch": fl_pytorch.__version__, "Python": sys.version.split()[0],
-            "PyTorch": torch.__version__, "CUDA": cuda, "Qt": QT_VERSION_STR,
+            **torch_versions(), "Qt": QT_VERSION_STR,
             "PyQt5": PYQT_VERSION_STR, "NumPy": np.__version__,
             "Matplotlib": matplotlib.__version__}
 

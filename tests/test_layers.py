@@ -112,6 +112,13 @@ def test_engine_never_imports_qt_or_gui():
             assert not name.startswith(("PyQt5", "PySide", "gui")), f"{path}: imports {name}"
 
 
+def test_gui_imports_no_torch():
+    """The GUI reaches PyTorch only through fl_pytorch (runs, devices, versions)."""
+    for path in (ROOT / "gui").rglob("*.py"):
+        bad = [n for n in _imports(path) if n.split(".")[0] in ("torch", "torchvision")]
+        assert not bad, f"{path}: imports {bad[0]}"
+
+
 def test_gui_uses_only_the_public_api():
     for path in (ROOT / "gui").rglob("*.py"):
         for name in _imports(path):

@@ -104,6 +104,21 @@ def cuda_memory() -> tuple[CudaMemory, ...]:
                  for i in range(torch.cuda.device_count()))
 
 
+def compute_devices() -> list[tuple[str, str]]:
+    """This machine's ``--gpu`` choices: ``("-1", "CPU")`` and ``(id, "cuda:id  name")`` each."""
+    return [("-1", "CPU")] + [(str(i), f"cuda:{i}  {torch.cuda.get_device_name(i)}")
+                              for i in range(torch.cuda.device_count())]
+
+
+def torch_versions() -> dict[str, str]:
+    """PyTorch's version and its CUDA build (with how many GPUs this machine can use)."""
+    cuda = torch.version.cuda or "not built with CUDA"
+    if torch.version.cuda:
+        cuda += f" ({torch.cuda.device_count()} GPU(s) usable)" if torch.cuda.is_available() \
+            else " (no usable GPU)"
+    return {"PyTorch": torch.__version__, "CUDA": cuda}
+
+
 class ResourceMonitor:
     """Takes snapshots; keep one instance (CPU percentages are measured between calls)."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-import torch
 from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtWidgets import (
     QAction,
@@ -25,6 +24,7 @@ from PyQt5.QtWidgets import (
 )
 
 from fl_pytorch.config import OPTIONS, choices_of
+from fl_pytorch.tracking.monitor import compute_devices
 
 from ..form import field_help, is_bool, is_seed
 
@@ -137,9 +137,7 @@ class DeviceEditor(TextEditor):
         super().__init__(name, parent)
         self.menu = QMenu(self)
         self.device_actions: dict[str, QAction] = {}
-        devices = [("-1", "CPU")] + [(str(i), f"cuda:{i}  {torch.cuda.get_device_name(i)}")
-                                     for i in range(torch.cuda.device_count())]
-        for device_id, label in devices:
+        for device_id, label in compute_devices():
             action = self.menu.addAction(label)
             action.setCheckable(True)
             action.toggled.connect(self._sync_text)
