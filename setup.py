@@ -12,8 +12,12 @@ from setuptools import find_packages, setup
 here = Path(__file__).parent
 version = re.search(r'__version__ = "([^"]+)"',
                     (here / "fl_pytorch" / "__init__.py").read_text()).group(1)
-requirements = [line.strip() for line in (here / "requirements.txt").read_text().splitlines()
-                if line.strip() and not line.startswith(("#", "pytest", "ruff"))]
+
+
+def _requirements(name: str) -> list[str]:
+    return [line.strip() for line in (here / name).read_text().splitlines()
+            if line.strip() and not line.startswith(("#", "pytest", "ruff"))]
+
 
 setup(
     name="fl_pytorch",
@@ -24,7 +28,8 @@ setup(
     license="MIT",
     python_requires=">=3.11",
     packages=find_packages(include=["fl_pytorch", "fl_pytorch.*", "gui", "gui.*"]),
-    install_requires=requirements,
+    install_requires=_requirements("requirements.txt"),
+    extras_require={"tracking": _requirements("requirements-optional.txt")},
     entry_points={"console_scripts": ["fl_pytorch=fl_pytorch.cli:main",
                                       "fl_pytorch_gui=gui.app:main"]},
 )
