@@ -145,6 +145,13 @@ class Count:
     def __str__(self) -> str:
         return self.text
 
+    @classmethod
+    def single_argument(cls, name: str, args: list[str]) -> Count:
+        """The count K of ``name:K``; a ValueError for any other number of arguments."""
+        if len(args) != 1:
+            raise ValueError(f"{name} takes one argument, the count K")
+        return cls(args[0])
+
 
 def bits_of(t: torch.Tensor, count: int) -> torch.Tensor:
     """(b,) int64 tensor of ``count`` bits for each matrix of a batch."""

@@ -129,17 +129,11 @@ class RandSeqK(RandK):
         return k * value_bits + index_bits(size)
 
 
-def _count(name: str, args: list[str]) -> Count:
-    if len(args) != 1:
-        raise ValueError(f"{name} takes one argument, the count K")
-    return Count(args[0])
-
-
 @register_matrix_compressor("randk", "randk:K")
 def _randk(args: list[str]) -> RandK:
-    return RandK(_count("randk", args))
+    return RandK(Count.single_argument("randk", args))
 
 
 @register_matrix_compressor("randseqk", "randseqk:K")
 def _randseqk(args: list[str]) -> RandSeqK:
-    return RandSeqK(_count("randseqk", args))
+    return RandSeqK(Count.single_argument("randseqk", args))

@@ -130,17 +130,11 @@ class TopLEK(TopK):
         return torch.where(total > 0, above + (u < p.clamp(0.0, 1.0)).long(), 0)
 
 
-def _count(name: str, args: list[str]) -> Count:
-    if len(args) != 1:
-        raise ValueError(f"{name} takes one argument, the count K")
-    return Count(args[0])
-
-
 @register_matrix_compressor("topk", "topk:K")
 def _topk(args: list[str]) -> TopK:
-    return TopK(_count("topk", args))
+    return TopK(Count.single_argument("topk", args))
 
 
 @register_matrix_compressor("toplek", "toplek:K")
 def _toplek(args: list[str]) -> TopLEK:
-    return TopLEK(_count("toplek", args))
+    return TopLEK(Count.single_argument("toplek", args))
