@@ -18,7 +18,7 @@ import torch
 from ..core.aggregation import mean_buffers, weighted_mean
 from ..core.context import ServerContext
 from ..core.hooks import RoundStart
-from ..core.local import ClientResult, RoundAborted, RoundPlan, run_round
+from ..core.local import BatchResult, ClientResult, RoundAborted, RoundPlan, run_round
 from ..core.optim import scheduled_lr, set_lr
 from ..core.sampling import sample_clients
 from ..utils.rng import SERVER, generator
@@ -33,7 +33,7 @@ class RoundOutcome:
     round: int
     lr: float
     participants: list[int] = field(default_factory=list)
-    results: list[ClientResult] = field(default_factory=list)
+    results: list[ClientResult | BatchResult] = field(default_factory=list)
     direction_norm: float = math.nan
     bits_down: int = 0
 
@@ -75,7 +75,7 @@ class RoundRunner:
         agg = self._aggregate(state, results)  # step 4
         norm = self._server_step(state, agg, sctx)  # step 5
         return RoundOutcome(t, sctx.lr, sctx.participants, results, norm,
-                            bits_per_client * len(results))
+                            bits_per_client * len(sctx.participants))
 
     def _broadcast(self, state: RunState, sctx: ServerContext) -> tuple[RoundPlan, int]:
         """Step 2: s = CLIENT_STATE(H), sent with x; the round's plan and bits per client."""
@@ -92,13 +92,14 @@ class RoundRunner:
         buffers = state.buffers if state.buffers.numel() else None
         return RoundPlan(sctx.round, x_sent, sent, local_lr, sctx.local_steps, buffers), bits
 
-    def _aggregate(self, state: RunState, results: list[ClientResult]) -> dict[str, torch.Tensor]:
+    def _aggregate(self, state: RunState, results: list[ClientResult | BatchResult]
+                   ) -> dict[str, torch.Tensor]:
         """Step 4: persist the clients' new states; their weighted mean message and buffers."""
-        device = self.sim.device
         for r in results:
-            if r.new_state:
-                state.store.put(r.client_id, {**state.store.get(r.client_id, device),
-                                              **r.new_state})
+            if isinstance(r, BatchResult):
+                state.store.put_many(r.client_ids, r.new_state)
+            elif r.new_state:
+                state.store.update(r.client_id, r.new_state)
         state.buffers = mean_buffers(results, self.sim.weights, state.buffers)
         return weighted_mean(results, self.sim.weights)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.aggregation import model_state
 from ..core.callbacks import Callback, RunInfo
-from ..core.local import collect_states
+from ..core.local import BatchResult, collect_states
 from ..execution.evaluation import EvalPipeline
 from ..tracking.monitor import peak_gpu_memory_mb
 from .checkpoint import Checkpointer, capture
@@ -38,11 +38,18 @@ class Accounting:
         bits_up = 0
         totals, per_client = state.totals, state.per_client
         for r in outcome.results:
-            bits_up += r.bits_up
-            totals["oracle_grad_full"] += r.oracle_full
-            totals["oracle_grad_samples"] += r.oracle_samples
-            for key, value in zip(CLIENT_TOTALS, (r.oracle_full, r.oracle_samples, r.bits_up, 1)):
-                per_client[key][r.client_id] += value
+            if isinstance(r, BatchResult):
+                counts = (r.oracle_full.numpy(), r.oracle_samples.numpy(), r.bits_up.numpy(), 1)
+                for key, value in zip(CLIENT_TOTALS, counts):
+                    per_client[key][r.client_ids] += value
+                full, samples, bits = (int(c.sum()) for c in counts[:3])
+            else:
+                full, samples, bits = r.oracle_full, r.oracle_samples, r.bits_up
+                for key, value in zip(CLIENT_TOTALS, (full, samples, bits, 1)):
+                    per_client[key][r.client_id] += value
+            bits_up += bits
+            totals["oracle_grad_full"] += full
+            totals["oracle_grad_samples"] += samples
         totals["bits_up_cum"] += bits_up
         totals["bits_down_cum"] += outcome.bits_down
         return self.row(outcome, totals, bits_up, time.perf_counter() - self.started)
