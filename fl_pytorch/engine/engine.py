@@ -58,11 +58,11 @@ class Engine:
     def __init__(self, sim: Simulation, callbacks: Callback | None = None,
                  executor: Any = None, stop_event: threading.Event | None = None,
                  checkpoint_file: Path | None = None):
-        from ..execution import build_executor
+        from ..vectorized import choose_executor
         cfg = sim.config
         self.sim = sim
         self.callbacks = callbacks or Callback()
-        self.executor = executor or build_executor(sim)
+        self.executor = executor or choose_executor(sim)
         self._stop = stop_event or threading.Event()
         self.checkpoint_path = checkpoint_file or checkpoint_path(
             cfg, cfg.out or f"{cfg.algorithm}_{cfg.run_id or 'run'}")

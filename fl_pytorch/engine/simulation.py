@@ -36,6 +36,7 @@ from ..data.federated import FederatedDataset
 from ..execution.spec import ExecutorSpec, parse_executor_spec
 from ..models.options import apply_model_options
 from ..utils.devices import parse_devices
+from ..vectorized import check_vectorized
 from .compat import adapt_uplink, check_local_steps, check_participation, server_optimiser
 from .option_use import unused_options
 
@@ -187,7 +188,7 @@ def build_simulation(config: Config) -> Simulation:
                                                   "--server-compressor": downlink}, device)
     for line in unused_options(config, algorithm, options):
         logging.getLogger("fl_pytorch").warning(line)
-    return Simulation(config=config, algorithm=algorithm, options=options, dataset=data,
+    sim = Simulation(config=config, algorithm=algorithm, options=options, dataset=data,
                       oracle=oracle, uplink=uplink, device=device, dtype=dtype,
                       weights=weights.to(device=device, dtype=dtype), x0=x0, solution=solution,
                       client_data=[_client_view(data, ix) for ix in data.client_indices],
@@ -195,6 +196,8 @@ def build_simulation(config: Config) -> Simulation:
                       local_lr=local_lr, server_optimiser=server_opt, step_sizes=step_sizes,
                       devices=devices, local=LocalTraining.of(config),
                       executor_spec=parse_executor_spec(config.threadpool_for_local_opt))
+    check_vectorized(sim)
+    return sim
 
 
 def _setting(config: Config, dataset: FederatedDataset, weights: torch.Tensor,

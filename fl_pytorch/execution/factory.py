@@ -40,7 +40,9 @@ def build_executor(sim: Any) -> Executor:
 
     Sequential for 0; per-device pools for N; for ``auto``, sequential measured against the
     pools (when the pools would run more than one thread). Remote workers
-    (``--external-devices``) are the API's choice: ``fl_pytorch.distributed.RemoteExecutor``.
+    (``--external-devices``) are the API's choice: ``fl_pytorch.distributed.RemoteExecutor``;
+    the vectorized executor, which runs the hooks of ``core``, is built above it
+    (``fl_pytorch.vectorized.choose_executor``, which also decides when ``auto`` takes it).
     """
     config, spec, devices = sim.config, sim.executor_spec, sim.devices
     if config.external_devices:
@@ -54,4 +56,7 @@ def build_executor(sim: Any) -> Executor:
                              DevicePoolExecutor(devices, workers, config.intra_op_threads)])
     if spec.kind == "sequential":
         return SequentialExecutor()
+    if spec.kind == "vectorized":
+        raise ConfigError("--threadpool-for-local-opt vectorized: build the executor with "
+                          "fl_pytorch.vectorized.choose_executor")
     return DevicePoolExecutor(devices, spec.workers, config.intra_op_threads)

@@ -1,0 +1,60 @@
+"""Which executor a run gets, now that one of them (vectorized) lives above ``core``.
+
+``--threadpool-for-local-opt vectorized`` asks for the vectorized executor; a run it cannot serve
+is refused before any work with one line naming what prevents it (:func:`check_vectorized`: the
+model's layer, the algorithm's hook, or several devices). ``auto`` takes it, silently, when
+nothing prevents it and it wins: always for the closed-form oracles of linear models, and for
+models made of linear layers and activations (measured faster than threads on CPU; not so for
+convolutions: docs/parallel.md). The choice is a rule, not a timing, so the same command always
+runs the same arithmetic. Otherwise ``auto`` measures the sequential executor against the thread
+pools as before (``execution/factory.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.batchable import is_batchable
+from ..errors import ConfigError
+from ..execution.factory import build_executor
+from .executor import VectorizedExecutor
+from .oracles import dense_model, is_closed_form, obstacle
+
+
+def vectorization_obstacle(sim: Any) -> str | None:
+    """What prevents running ``sim``'s clients batched (a device list, hook or layer), or None."""
+    if len(sim.devices) > 1:
+        return (f"--gpu lists {len(sim.devices)} devices and the vectorized executor runs every "
+                "client on one")
+    alg = sim.algorithm
+    name = "local_gradient" if alg.local_steps else "local_state"
+    hook = getattr(alg, name)
+    if not is_batchable(hook):
+        return (f"--algorithm {alg.name}: its {name.upper()} hook "
+                f"{getattr(hook, '__name__', repr(hook))} is not batchable (core/batchable.py)")
+    layer = obstacle(sim.oracle)
+    return None if layer is None else f"--model {sim.config.model}: {layer}"
+
+
+def check_vectorized(sim: Any) -> None:
+    """Refuse ``--threadpool-for-local-opt vectorized`` when the run cannot be vectorized."""
+    if sim.executor_spec.kind != "vectorized":
+        return
+    why = vectorization_obstacle(sim)
+    if why is not None:
+        raise ConfigError(f"--threadpool-for-local-opt: invalid value 'vectorized': {why}; "
+                          "valid here: auto, 0 (sequential) or N (threads per device)")
+
+
+def prefers_vectorized(sim: Any) -> bool:
+    """``auto``'s rule: nothing prevents it and the model is linear or dense."""
+    return vectorization_obstacle(sim) is None and (
+        is_closed_form(sim.oracle) or dense_model(sim.oracle))
+
+
+def choose_executor(sim: Any) -> Any:
+    """The local executor of ``sim``: vectorized when asked or preferred by ``auto``."""
+    kind = sim.executor_spec.kind
+    if kind == "vectorized" or (kind == "auto" and prefers_vectorized(sim)):
+        return VectorizedExecutor()
+    return build_executor(sim)
