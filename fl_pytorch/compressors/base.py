@@ -37,10 +37,16 @@ class CompressedBatch(NamedTuple):
     bits: torch.Tensor
 
 
-def row_draws(generators: Sequence[torch.Generator], draw: Callable[[torch.Generator],
-              torch.Tensor], device: torch.device) -> torch.Tensor:
-    """``draw(g)`` for every client's generator, stacked on ``device`` (one draw per row)."""
-    return torch.stack([draw(g) for g in generators]).to(device)
+def row_draws(generators: Sequence[torch.Generator],
+              draw: Callable[[torch.Generator, torch.device], torch.Tensor],
+              device: torch.device) -> torch.Tensor:
+    """``draw(g, g.device)`` for every client's generator, stacked on ``device``.
+
+    One draw per row; the generators of a batch share one device (the CPU, as the per-client
+    streams of ``utils/rng.py``).
+    """
+    where = generators[0].device
+    return torch.stack([draw(g, where) for g in generators]).to(device)
 
 
 def same_bits(rows: int, bits: int) -> torch.Tensor:

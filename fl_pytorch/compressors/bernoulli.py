@@ -39,7 +39,7 @@ class Bernoulli(Compressor):
 
     def split_batch(self, x: torch.Tensor, generators) -> SplitBatch:
         """One coin per row, each from its client's generator."""
-        coins = row_draws(generators, lambda g: torch.rand((), generator=g, device=g.device),
+        coins = row_draws(generators, lambda g, at: torch.rand((), generator=g, device=at),
                           torch.device("cpu")) < self.p
         keep = coins.to(device=x.device, dtype=x.dtype)[:, None]
         return SplitBatch(x * (keep / self.p), None, 1, coins)

@@ -61,7 +61,7 @@ class Dithering(Compressor):
         norm = torch.linalg.vector_norm(x, ord=self.p, dim=1, keepdim=True)
         safe = torch.where(norm > 0, norm, torch.ones_like(norm))
         r = (x.abs() / safe).clamp(max=1.0)
-        u = row_draws(generators, lambda g: torch.rand(d, generator=g, device=g.device,
+        u = row_draws(generators, lambda g, at: torch.rand(d, generator=g, device=at,
                                                        dtype=x.dtype), x.device)
         value = torch.sign(x) * norm * self.levels(r, u)
         return CompressedBatch(value, same_bits(x.shape[0], value_bits(x)

@@ -51,7 +51,7 @@ class Natural(Compressor):
 
     def compress_batch(self, x: torch.Tensor, generators) -> CompressedBatch:
         d = x.shape[1]
-        u = row_draws(generators, lambda g: torch.rand(d, generator=g, device=g.device,
+        u = row_draws(generators, lambda g, at: torch.rand(d, generator=g, device=at,
                                                        dtype=x.dtype), x.device)
         value = torch.sign(x) * round_to_powers_of_two(x.abs(), u)
         return CompressedBatch(value, same_bits(x.shape[0], d * (1 + exponent_bits(x.dtype))))

@@ -63,8 +63,8 @@ class RandK(Compressor):
         """:meth:`split` of every row, each with its client's generator."""
         rows, d = x.shape
         k = self.count(d)
-        idx = row_draws(generators, lambda g: torch.randperm(d, generator=g,
-                                                             device=g.device)[:k], x.device)
+        idx = row_draws(generators, lambda g, at: torch.randperm(d, generator=g, device=at),
+                        x.device)[:, :k]
         return SplitBatch(x.gather(1, idx) * (d / k), idx, k * index_bits(d),
                           torch.ones(rows, dtype=torch.bool))
 

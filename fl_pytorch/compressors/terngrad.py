@@ -42,7 +42,7 @@ class TernGrad(Compressor):
         d = x.shape[1]
         m = x.abs().amax(dim=1, keepdim=True)
         safe = torch.where(m > 0, m, torch.ones_like(m))
-        u = row_draws(generators, lambda g: torch.rand(d, generator=g, device=g.device,
+        u = row_draws(generators, lambda g, at: torch.rand(d, generator=g, device=at,
                                                        dtype=x.dtype), x.device)
         keep = (u < x.abs() / safe).to(x.dtype)
         return CompressedBatch(m * torch.sign(x) * keep,

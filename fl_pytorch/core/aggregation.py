@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..utils.lists import float64_tensor
 from .local import BatchResult, ClientResult
 
 Results = list[ClientResult | BatchResult]
@@ -36,7 +37,7 @@ def weighted_mean(results: Results, weights: torch.Tensor) -> dict[str, torch.Te
     for wi, r in zip(w, results):
         for key, value in r.message.items():
             if isinstance(r, BatchResult):
-                coeff = (torch.tensor(wi, dtype=torch.float64) / total).to(value)
+                coeff = (float64_tensor(wi) / total).to(value)
                 term = (coeff @ value.reshape(len(wi), -1)).reshape(value.shape[1:])
             else:
                 term = value if r.summed else value * (wi / total)

@@ -74,9 +74,26 @@ class ClientStateStore:
         if changes:
             self.put(client_id, {**self.get(client_id, _device_of(changes)), **changes})
 
+    def _stored_many(self, client_ids: list[int]) -> list[State]:
+        """:meth:`_stored` of every client (initializing the new ones)."""
+        states = self._states
+        if not states.keys() >= set(client_ids):
+            new = [i for i in client_ids if i not in states]
+            self._put_new(new, [self._init(i) for i in new])
+        return [states[i] for i in client_ids]
+
+    def _put_new(self, client_ids: list[int], states: list[State]) -> None:
+        """Store first states; a key with a table gets them as one stacked write."""
+        tabled = [k for k in self._tables if all(k in s for s in states)
+                  and all(self._tables[k].fits(s[k]) for s in states)]
+        for i, state in zip(client_ids, states):
+            self.put(i, {k: v for k, v in state.items() if k not in tabled})
+        for key in tabled:
+            self._tables[key].write_many(client_ids, torch.stack([s[key] for s in states]))
+
     def get_many(self, client_ids: list[int], device: torch.device) -> Stacked:
         """The states of ``client_ids``, key by key (see :data:`Stacked`)."""
-        rest = [self._stored(i) for i in client_ids]
+        rest = self._stored_many(client_ids)
         keys = {k: None for s in rest for k in s}
         out: Stacked = {k: _stack([s.get(k) for s in rest], device) for k in keys}
         for key, table in self._tables.items():
@@ -93,8 +110,7 @@ class ClientStateStore:
         A stacked key goes to its table (made on first use, taking over the key's per-client
         entries); a key given per client is stored per client.
         """
-        for i in client_ids:
-            self._stored(i)
+        self._stored_many(client_ids)
         for key, value in changes.items():
             if isinstance(value, torch.Tensor) and self._table(key, value[0]) is not None:
                 self._tables[key].write_many(client_ids, value)

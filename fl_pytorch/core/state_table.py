@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from ..utils.lists import int64_tensor
+
 
 class StateTable:
     """Rows of equal shape and dtype, one per client that has the key."""
@@ -25,9 +27,10 @@ class StateTable:
     def _slots(self, client_ids: list[int]) -> list[int]:
         """The rows of ``client_ids``, allocating (and growing the tensor) for new clients."""
         slots = self.slots
-        for i in client_ids:
-            if i not in slots:
-                slots[i] = len(slots)
+        if not slots.keys() >= set(client_ids):
+            for i in client_ids:
+                if i not in slots:
+                    slots[i] = len(slots)
         if len(slots) > self.data.shape[0]:
             grown = self.data.new_empty((max(len(slots), 2 * self.data.shape[0]),
                                          *self.data.shape[1:]))
@@ -37,11 +40,12 @@ class StateTable:
 
     def write(self, client_id: int, value: torch.Tensor) -> None:
         """Copy ``value`` into the client's row."""
-        self.data[self._slots([client_id])[0]].copy_(value)
+        slot = self._slots([client_id])[0]  # first: it may grow (replace) the tensor
+        self.data[slot].copy_(value)
 
     def write_many(self, client_ids: list[int], rows: torch.Tensor) -> None:
         """Copy row ``j`` of ``rows`` into the row of ``client_ids[j]``."""
-        index = torch.tensor(self._slots(client_ids), device=self.data.device)
+        index = int64_tensor(self._slots(client_ids), self.data.device)
         self.data.index_copy_(0, index, rows.to(self.data))
 
     def read(self, client_id: int) -> torch.Tensor | None:
@@ -51,11 +55,11 @@ class StateTable:
 
     def read_many(self, client_ids: list[int]) -> torch.Tensor:
         """The rows of ``client_ids`` (every one must have a row), as a new stack."""
-        index = torch.tensor([self.slots[i] for i in client_ids], device=self.data.device)
+        index = int64_tensor([self.slots[i] for i in client_ids], self.data.device)
         return self.data.index_select(0, index)
 
     def has_all(self, client_ids: list[int]) -> bool:
-        return all(i in self.slots for i in client_ids)
+        return self.slots.keys() >= set(client_ids)
 
     def drop(self, client_id: int) -> None:
         """Forget the client's row (its slot stays allocated)."""

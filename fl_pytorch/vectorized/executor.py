@@ -22,11 +22,12 @@ from typing import Any
 
 import torch
 
-from ..core.batches import PERMUTATION_KEY, client_plan
+from ..core.batches import PERMUTATION_KEY, client_plan, fixed_plan
 from ..core.client_state import ClientStateStore
 from ..core.local import BatchResult, HookError, RoundPlan
 from ..core.optim import build_optimizer
-from ..utils.rng import generator as stream
+from ..utils.lists import int64_tensor
+from ..utils.rng import stream_seed
 from . import fallback
 from .context import ClientBatch, expand
 from .oracles import batched_oracle
@@ -46,6 +47,7 @@ class VectorizedExecutor:
         self._oracle: Any = None
         self._rows: ClientRows | None = None
         self._hooks: dict[str, Any] = {}
+        self._streams: list[torch.Generator] = []  # reseeded every round (no allocation)
 
     def start(self, sim: Any) -> None:
         self._sim = sim
@@ -81,24 +83,39 @@ class VectorizedExecutor:
         iters = (plan.local_steps or local.iterations) if alg.local_steps else 1
         steps_mode = local.steps_mode or not alg.local_steps or plan.local_steps is not None
         sizes = self._rows.sizes[ids].tolist()
+        gens = self._generators(len(ids))
+        seed, t = local.seed, plan.round
+        for gen, i in zip(gens, ids):
+            gen.manual_seed(stream_seed(seed, t, i))
+        fixed = fixed_plan(sim.options, sizes, local.batch_size, iters, steps_mode)
+        if fixed is not None:  # the estimator draws nothing
+            return gens, [fixed[n] for n in sizes], [{}] * len(ids)
         kept = states.get(PERMUTATION_KEY)
-        gens, plans, samplers = [], [], []
-        for j, (i, n) in enumerate(zip(ids, sizes)):
-            gen = stream(local.seed, plan.round, i)
+        plans, samplers = [], []
+        for j, (n, gen) in enumerate(zip(sizes, gens)):
             own = {} if kept is None or kept[j] is None else {PERMUTATION_KEY: kept[j]}
             batches, sampler = client_plan(sim.options, n, local.batch_size, iters, steps_mode,
                                            gen, own)
-            gens.append(gen)
             plans.append(batches)
             samplers.append(sampler)
         return gens, plans, samplers
 
+    def _generators(self, count: int) -> list[torch.Generator]:
+        """``count`` CPU generators, made once and reseeded every round."""
+        while len(self._streams) < count:
+            self._streams.append(torch.Generator())
+        return self._streams[:count]
+
     @staticmethod
     def _groups(plans: list[list], dim: int) -> list[list[int]]:
         """Positions of the clients grouped by number of steps, in parts of bounded memory."""
+        lengths = [len(p) for p in plans]
         by_steps: dict[int, list[int]] = {}
-        for j, p in enumerate(plans):
-            by_steps.setdefault(len(p), []).append(j)
+        if len(set(lengths)) == 1:
+            by_steps[lengths[0]] = list(range(len(plans)))
+        else:
+            for j, n in enumerate(lengths):
+                by_steps.setdefault(n, []).append(j)
         most = max(1, STACK_ELEMENTS // max(dim, 1))
         return [members[a:a + most] for members in by_steps.values()
                 for a in range(0, len(members), most)]
@@ -165,7 +182,7 @@ def _rows(value: Any, members: list[int]) -> Any:
     if isinstance(value, torch.Tensor):
         if len(members) == value.shape[0]:
             return value
-        return value[torch.tensor(members, device=value.device)]
+        return value[int64_tensor(members, value.device)]
     return fallback.PerClient(value[j] for j in members)
 
 

@@ -22,6 +22,7 @@ from torch import nn
 
 from ..core.glm import LogisticLinearOracle, logistic_slopes
 from ..core.oracle import LinearMSEOracle, ModuleOracle
+from ..utils.lists import int64_tensor
 from .rows import StepRows
 from .sparse_rows import SparseStep
 
@@ -105,7 +106,7 @@ class FunctionalBatchedOracle:
         g = torch.empty_like(y)
         counts = step.counts.tolist()
         for n in sorted(set(counts)):
-            rows = torch.tensor([j for j, c in enumerate(counts) if c == n], device=y.device)
+            rows = int64_tensor([j for j, c in enumerate(counts) if c == n], y.device)
             g[rows] = self._grads(y[rows], step.inputs[rows, :n], step.targets[rows, :n])
         return g
 

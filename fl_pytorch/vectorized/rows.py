@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from ..data.sparse import SparseRows
+from ..utils.lists import float64_tensor, int64_tensor
 from .sparse_rows import SparseStep, gather_sparse
 
 
@@ -34,7 +35,7 @@ class StepRows:
               ) -> torch.Tensor:
         """``numerator / count`` per client as a ``[C, 1]`` column (Python's division)."""
         values = [numerator / n for n in self.counts.tolist()]
-        return torch.tensor(values, dtype=dtype, device=device)[:, None]
+        return float64_tensor(values).to(device=device, dtype=dtype)[:, None]
 
 
 def _ranges(counts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,23 +50,42 @@ class ClientRows:
 
     def __init__(self, dataset: Any, device: torch.device):
         self.x, self.y, self.device = dataset.x, dataset.y, device
-        self.sizes = torch.tensor([len(ix) for ix in dataset.client_indices], dtype=torch.int64)
+        sizes = [len(ix) for ix in dataset.client_indices]
+        self.sizes = torch.tensor(sizes, dtype=torch.int64)
         self.starts = torch.cumsum(self.sizes, 0) - self.sizes
         self.rows = torch.cat([ix.cpu() for ix in dataset.client_indices]).to(device) \
-            if len(self.sizes) else torch.zeros(0, dtype=torch.int64, device=device)
+            if sizes else torch.zeros(0, dtype=torch.int64, device=device)
         self.sparse = isinstance(self.x, SparseRows)
+        self.blocks = self._blocks(sizes)
+
+    def _blocks(self, sizes: list[int]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Every client's samples as one ``[clients, n, ...]`` view, when they allow it.
+
+        That is when the clients have n samples each, stored in client order (the layout of the
+        generated quadratic problem and of equal splits of centralized data).
+        """
+        if self.sparse or not sizes or len(set(sizes)) > 1 or len(self.rows) != len(self.x) \
+                or not bool((self.rows == torch.arange(len(self.rows), device=self.device)).all()):
+            return None
+        c, n = len(sizes), sizes[0]
+        return self.x.reshape(c, n, *self.x.shape[1:]), self.y.reshape(c, n, *self.y.shape[1:])
 
     def gather(self, client_ids: list[int], batches: list[torch.Tensor | None]) -> StepRows:
         """The step whose minibatch of client ``client_ids[j]`` is ``batches[j]``."""
-        ids = torch.tensor(client_ids, dtype=torch.int64)
+        ids = int64_tensor(client_ids)
         sizes = self.sizes[ids]
-        if all(b is None for b in batches):
+        everything = all(b is None for b in batches)
+        if everything and self.blocks is not None:
+            where = ids.to(self.device)
+            return StepRows(sizes, torch.ones(len(ids), dtype=torch.bool),
+                            self.blocks[0][where], self.blocks[1][where], uniform=True)
+        if everything:
             counts = sizes
             owner, local = _ranges(counts)
         else:
             parts = [torch.arange(int(n)) if b is None else b.cpu()
                      for b, n in zip(batches, sizes)]
-            counts = torch.tensor([len(p) for p in parts], dtype=torch.int64)
+            counts = int64_tensor([len(p) for p in parts])
             owner, _ = _ranges(counts)
             local = torch.cat(parts)
         rows = self.rows[(self.starts[ids][owner] + local).to(self.device)]
