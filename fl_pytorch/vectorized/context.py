@@ -56,6 +56,7 @@ class ClientBatch:
     oracle_samples: torch.Tensor = field(init=False)
     client_optimizers: dict[int, Any] = field(default_factory=dict)
     _full: StepRows | None = None
+    _views: tuple[torch.Tensor, tuple[torch.Tensor, ...]] | None = None
 
     def __post_init__(self) -> None:
         clients = len(self.client_ids)
@@ -99,6 +100,12 @@ class ClientBatch:
         self.bits_up += t.numel() // len(self.client_ids) * value_bits(t)
         return t
 
+    def row(self, y: torch.Tensor, j: int) -> torch.Tensor:
+        """Row ``j`` of ``y``, the same view object every time (a per-client optimizer keeps it)."""
+        if self._views is None or self._views[0] is not y:
+            self._views = (y, y.unbind(0))
+        return self._views[1][j]
+
     def client(self, j: int, y: torch.Tensor) -> ClientContext:
         """The per-client context of row ``j`` (same generator, state, minibatch, optimizer)."""
         i, sim, plan = self.client_ids[j], self.sim, self.plan
@@ -117,7 +124,7 @@ class ClientBatch:
     def _client_optimizer(self, j: int, y: torch.Tensor) -> Any:
         from ..core.optim import build_optimizer
         local = self.sim.local
-        opt = build_optimizer(local.optimiser, y[j], self.lr, local.momentum,
+        opt = build_optimizer(local.optimiser, self.row(y, j), self.lr, local.momentum,
                               local.weight_decay)
         self.client_optimizers[j] = opt
         return opt

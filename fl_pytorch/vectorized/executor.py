@@ -54,7 +54,7 @@ class VectorizedExecutor:
         self._oracle = batched_oracle(sim.oracle)
         self._rows = ClientRows(sim.dataset, sim.device)
         alg = sim.algorithm
-        self._hooks = {"local_gradient": fallback.local_gradient(alg.local_gradient),
+        self._hooks = {"local_gradient": alg.local_gradient,  # batchable (choice.py)
                        "client_opt": fallback.client_opt(alg.client_opt),
                        "local_state": fallback.local_state(alg.local_state)}
 

@@ -1,12 +1,14 @@
 """Client hooks that are not batchable, run client by client inside a batched round.
 
-A hook without the ``batchable`` mark (``core/batchable.py``) is called once per client of the
-batch with that client's own context (:meth:`ClientBatch.client`: its generator, state, minibatch
-and optimizer) and its rows of the iterates and of the work state; the per-client results are
-stacked back. The random streams stay in order, so the result is the per-client path's.
+CLIENT_OPT and LOCAL_STATE without the ``batchable`` mark (``core/batchable.py``) are called
+once per client of the batch with that client's own context (:meth:`ClientBatch.client`: its
+generator, state, minibatch and optimizer) and its rows of the iterates and of the work state;
+the per-client results are stacked back. The random streams stay in order, so the result is the
+per-client path's. (LOCAL_GRADIENT, which does the gradient work of every step, must be
+batchable for a run to be vectorized: ``vectorized/choice.py``.)
 
-Work values that differ per client and cannot be stacked (Python values, tensors of different
-shapes) travel as :class:`PerClient` lists.
+State values that differ in shape per client (a minibatch sampler's permutation) travel as
+:class:`PerClient` lists.
 """
 
 from __future__ import annotations
@@ -32,36 +34,16 @@ def row(value: Any, j: int) -> Any:
 
 
 def stacked(values: list[Any]) -> Any:
-    """The per-client values as one batched value: a stack, a shared value or a PerClient."""
+    """The per-client tensors as one stack, or a PerClient where their shapes differ."""
     first = values[0]
-    if isinstance(first, torch.Tensor):
-        if all(isinstance(v, torch.Tensor) and v.shape == first.shape for v in values):
-            return torch.stack(values)
-        return PerClient(values)
-    if all(v is first or (not isinstance(v, torch.Tensor) and v == first) for v in values):
-        return first
+    if all(isinstance(v, torch.Tensor) and v.shape == first.shape for v in values):
+        return torch.stack(values)
     return PerClient(values)
 
 
 def stacked_dict(dicts: list[dict[str, Any]]) -> dict[str, Any]:
     keys = {k: None for d in dicts for k in d}
     return {k: stacked([d.get(k) for d in dicts]) for k in keys}
-
-
-def local_gradient(hook: Callable) -> Callable:
-    """LOCAL_GRADIENT for a batch: the hook itself, or the hook client by client."""
-    if is_batchable(hook):
-        return hook
-
-    def per_client(ctx: ClientBatch, y: torch.Tensor, work: dict[str, Any]
-                   ) -> tuple[torch.Tensor, dict[str, Any]]:
-        outs = []
-        for j in range(len(ctx.client_ids)):
-            view = ctx.client(j, y)
-            outs.append(hook(view, y[j], {k: row(v, j) for k, v in work.items()}))
-            ctx.absorb(j, view)
-        return torch.stack([g for g, _ in outs]), stacked_dict([w for _, w in outs])
-    return per_client
 
 
 def client_opt(hook: Callable) -> Callable:
@@ -72,10 +54,11 @@ def client_opt(hook: Callable) -> Callable:
     def per_client(ctx: ClientBatch, y: torch.Tensor, g: torch.Tensor, k: int) -> torch.Tensor:
         for j in range(len(ctx.client_ids)):
             view = ctx.client(j, y)
-            out = hook(view, y[j], g[j], k)
+            mine = ctx.row(y, j)
+            out = hook(view, mine, g[j], k)
             ctx.absorb(j, view)
-            if out.data_ptr() != y[j].data_ptr():
-                y[j] = out
+            if out is not mine:
+                mine.copy_(out)
         return y
     return per_client
 
@@ -90,7 +73,8 @@ def local_state(hook: Callable) -> Callable:
         messages, updates = [], []
         for j in range(len(ctx.client_ids)):
             view = ctx.client(j, y)
-            message, update = hook(view, x[j], y[j], {k: row(v, j) for k, v in work.items()})
+            message, update = hook(view, x[j], ctx.row(y, j),
+                                   {k: row(v, j) for k, v in work.items()})
             ctx.absorb(j, view)
             messages.append(message)
             updates.append(update)
