@@ -14,6 +14,7 @@ vectorized executor's equality with the per-client path rests on it).
 
 from __future__ import annotations
 
+import functools
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -54,11 +55,18 @@ def same_bits(rows: int, bits: int) -> torch.Tensor:
     return torch.full((rows,), bits, dtype=torch.int64)
 
 
+_VALUE_BITS: dict[torch.dtype, int] = {}
+
+
 def value_bits(x: torch.Tensor) -> int:
     """Bits of one uncompressed value of ``x``'s dtype (32 for fp32, 64 for fp64)."""
-    return torch.finfo(x.dtype).bits
+    bits = _VALUE_BITS.get(x.dtype)
+    if bits is None:
+        bits = _VALUE_BITS[x.dtype] = torch.finfo(x.dtype).bits
+    return bits
 
 
+@functools.lru_cache(maxsize=1024)
 def index_bits(d: int) -> int:
     """Bits of one index into a vector of dimension d: ceil(log2 d) (at least 1)."""
     return max(1, math.ceil(math.log2(d))) if d > 1 else 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..utils.lists import float64_tensor
+from ..utils.lists import float64_tensor, int64_tensor
 from .local import BatchResult, ClientResult
 
 Results = list[ClientResult | BatchResult]
@@ -13,14 +13,19 @@ Results = list[ClientResult | BatchResult]
 
 def _weights(results: Results, weights: torch.Tensor) -> tuple[list[float | list[float]], float]:
     """Each result's w_i (a list for a batch) as Python floats, and their sum in client order."""
+    ids = [i for r in results for i in (r.client_ids if isinstance(r, BatchResult)
+                                        else (r.client_id,))]
+    flat = weights[int64_tensor(ids, weights.device)].tolist()
     out: list[float | list[float]] = []
-    total = 0.0
+    total, at = 0.0, 0
     for r in results:
         if isinstance(r, BatchResult):
-            w = weights[r.client_ids].tolist()
+            w = flat[at:at + len(r.client_ids)]
+            at += len(w)
             total += sum(w)
         else:
-            w = float(weights[r.client_id])
+            w = flat[at]
+            at += 1
             total += w
         out.append(w)
     return out, total
@@ -41,7 +46,10 @@ def weighted_mean(results: Results, weights: torch.Tensor) -> dict[str, torch.Te
                 term = (coeff @ value.reshape(len(wi), -1)).reshape(value.shape[1:])
             else:
                 term = value if r.summed else value * (wi / total)
-            agg[key] = term if key not in agg else agg[key] + term
+            if key not in agg:
+                agg[key] = term.clone() if term is value else term
+            else:
+                agg[key].add_(term)  # the same sum as agg + term, without a new tensor
     return agg
 
 

@@ -71,8 +71,13 @@ class ClientStateStore:
 
     def update(self, client_id: int, changes: State) -> None:
         """Replace the entries of ``changes`` in the state of ``client_id``."""
-        if changes:
-            self.put(client_id, {**self.get(client_id, _device_of(changes)), **changes})
+        if not changes:
+            return
+        if not self._tables:  # only per-client entries: merge them in place
+            stored = self._stored(client_id)
+            self._states[client_id] = {**stored, **{k: self._own(v) for k, v in changes.items()}}
+            return
+        self.put(client_id, {**self.get(client_id, _device_of(changes)), **changes})
 
     def _stored_many(self, client_ids: list[int]) -> list[State]:
         """:meth:`_stored` of every client (initializing the new ones)."""

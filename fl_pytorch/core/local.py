@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from ..execution.base import RoundExecutor
+from ..execution.base import is_round_executor
 from ..execution.worker import map_tensors
 from ..utils.rng import generator as stream
 from .batches import client_plan
@@ -33,7 +33,7 @@ class RoundPlan:
 
     def to(self, device: torch.device) -> RoundPlan:
         """The plan with every tensor on ``device`` (itself when ``x`` is there already)."""
-        if self.x.device == torch.device(device):
+        if self.x.device == device:
             return self
         return map_tensors(self, lambda t: t.to(device))
 
@@ -112,14 +112,14 @@ def run_round(executor: Any, store: ClientStateStore, plan: RoundPlan,
     closure cannot travel (and a batch needs every client at once); its results may be batches.
     Any other executor maps :func:`run_client`.
     """
-    if isinstance(executor, RoundExecutor):
+    if is_round_executor(executor):
         return executor.run_round(plan, client_ids, store)
     return executor.map(lambda i, view: run_client(view, store, plan, i), client_ids)
 
 
 def collect_states(executor: Any, store: ClientStateStore) -> None:
     """Bring the client states that a round executor keeps elsewhere into ``store``."""
-    if isinstance(executor, RoundExecutor):
+    if is_round_executor(executor):
         executor.collect_states(store)
 
 

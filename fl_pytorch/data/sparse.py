@@ -127,11 +127,11 @@ def matvec(inputs: torch.Tensor | SparseRows, x: torch.Tensor) -> torch.Tensor:
     """``A x`` for dense samples (any input shape, flattened) or sparse ones."""
     if isinstance(inputs, SparseRows):
         return inputs.matvec(x)
-    return inputs.reshape(inputs.shape[0], -1) @ x
+    return (inputs if inputs.dim() == 2 else inputs.reshape(inputs.shape[0], -1)) @ x
 
 
 def rmatvec(inputs: torch.Tensor | SparseRows, r: torch.Tensor) -> torch.Tensor:
     """``A^T r`` for dense samples (any input shape, flattened) or sparse ones."""
     if isinstance(inputs, SparseRows):
         return inputs.rmatvec(r)
-    return inputs.reshape(inputs.shape[0], -1).T @ r
+    return (inputs if inputs.dim() == 2 else inputs.reshape(inputs.shape[0], -1)).T @ r

@@ -22,7 +22,7 @@ from ..core.client_state import ClientStateStore
 from ..core.local import client_results, run_client
 from ..engine.simulation import build_simulation
 from ..errors import ConfigError
-from ..execution.base import RoundExecutor
+from ..execution.base import is_round_executor
 from ..plugins import plugin_key, plugin_names
 from ..utils.addresses import valid_device
 from ..vectorized import choose_executor
@@ -200,7 +200,7 @@ class Session:
             return result
         began = time.perf_counter()
         try:
-            if isinstance(executor, RoundExecutor):  # the vectorized executor: batches
+            if is_round_executor(executor):  # the vectorized executor: batches
                 results = client_results(executor.run_round(plan, clients, store))
                 self.progress.step(len(results))
             else:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
+
 from ..core.aggregation import model_state
 from ..core.callbacks import Callback, RunInfo
 from ..core.local import BatchResult, collect_states
@@ -35,21 +37,13 @@ class Accounting:
                                                "bits_up_cum": 0, "bits_down_cum": 0}, 0, 0.0)
 
     def after_round(self, state: RunState, outcome: RoundOutcome) -> Row:
-        bits_up = 0
-        totals, per_client = state.totals, state.per_client
-        for r in outcome.results:
-            if isinstance(r, BatchResult):
-                counts = (r.oracle_full.numpy(), r.oracle_samples.numpy(), r.bits_up.numpy(), 1)
-                for key, value in zip(CLIENT_TOTALS, counts):
-                    per_client[key][r.client_ids] += value
-                full, samples, bits = (int(c.sum()) for c in counts[:3])
-            else:
-                full, samples, bits = r.oracle_full, r.oracle_samples, r.bits_up
-                for key, value in zip(CLIENT_TOTALS, (full, samples, bits, 1)):
-                    per_client[key][r.client_id] += value
-            bits_up += bits
-            totals["oracle_grad_full"] += full
-            totals["oracle_grad_samples"] += samples
+        ids, counts = _per_client_counts(outcome.results)
+        for key, values in zip(CLIENT_TOTALS, counts):
+            np.add.at(state.per_client[key], ids, values)
+        totals = state.totals
+        bits_up = int(counts[2].sum())
+        totals["oracle_grad_full"] += int(counts[0].sum())
+        totals["oracle_grad_samples"] += int(counts[1].sum())
         totals["bits_up_cum"] += bits_up
         totals["bits_down_cum"] += outcome.bits_down
         return self.row(outcome, totals, bits_up, time.perf_counter() - self.started)
@@ -66,6 +60,24 @@ class Accounting:
                 "bits_up_cum": totals["bits_up_cum"], "bits_down_round": outcome.bits_down,
                 "bits_down_cum": totals["bits_down_cum"], "lr_global": outcome.lr,
                 "gpu_memory_mb": peak_gpu_memory_mb(self.devices)}
+
+
+def _per_client_counts(results: list) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(client ids, [full gradients, samples, bits, rounds] per client) of a round's results."""
+    ids, full, samples, bits = [], [], [], []
+    for r in results:
+        if isinstance(r, BatchResult):
+            ids.extend(r.client_ids)
+            full.extend(r.oracle_full.tolist())
+            samples.extend(r.oracle_samples.tolist())
+            bits.extend(r.bits_up.tolist())
+        else:
+            ids.append(r.client_id)
+            full.append(r.oracle_full)
+            samples.append(r.oracle_samples)
+            bits.append(r.bits_up)
+    counts = [np.asarray(v, dtype=np.int64) for v in (full, samples, bits)]
+    return np.asarray(ids, dtype=np.int64), counts + [np.ones(len(ids), dtype=np.int64)]
 
 
 class EvaluationSchedule:

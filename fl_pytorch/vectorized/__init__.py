@@ -4,7 +4,8 @@ It sits above ``core`` (it runs the contract's hooks on batches) and below ``eng
 builds it through :func:`choose_executor`.
 """
 
-from .choice import check_vectorized, choose_executor, vectorization_obstacle
+from .choice import check_vectorized, choose_executor
 from .executor import VectorizedExecutor
+from .obstacles import vectorization_obstacle
 
 __all__ = ["VectorizedExecutor", "check_vectorized", "choose_executor", "vectorization_obstacle"]

@@ -24,12 +24,13 @@ import torch
 
 from ..core.batches import PERMUTATION_KEY, client_plan, fixed_plan
 from ..core.client_state import ClientStateStore
-from ..core.local import BatchResult, HookError, RoundPlan
+from ..core.local import BatchResult, HookError, RoundPlan, run_client
 from ..core.optim import build_optimizer
 from ..utils.lists import int64_tensor
 from ..utils.rng import stream_seed
 from . import fallback
 from .context import ClientBatch, expand
+from .obstacles import vectorization_obstacle
 from .oracles import batched_oracle
 from .rows import ClientRows
 
@@ -48,9 +49,18 @@ class VectorizedExecutor:
         self._rows: ClientRows | None = None
         self._hooks: dict[str, Any] = {}
         self._streams: list[torch.Generator] = []  # reseeded every round (no allocation)
+        self._obstacle: str | None = None
 
     def start(self, sim: Any) -> None:
+        """Build the batched oracle and the data index (or note why the run cannot batch).
+
+        A simulation changed after the executor was chosen (a hook replaced) may no longer be
+        vectorizable: its clients then run one by one (``run_client``), still correct.
+        """
         self._sim = sim
+        self._obstacle = vectorization_obstacle(sim)
+        if self._obstacle is not None:
+            return
         self._oracle = batched_oracle(sim.oracle)
         self._rows = ClientRows(sim.dataset, sim.device)
         alg = sim.algorithm
@@ -62,6 +72,8 @@ class VectorizedExecutor:
                   ) -> list[BatchResult]:
         """The round's results, one :class:`BatchResult` per group of clients."""
         sim = self._sim
+        if self._obstacle is not None:
+            return [run_client(sim, store, plan, i) for i in client_ids]
         plan = plan.to(sim.device)
         ids = list(client_ids)
         if plan.buffers is not None:
@@ -171,6 +183,8 @@ class VectorizedExecutor:
         """Nothing to release."""
 
     def describe(self) -> str:
+        if self._obstacle is not None:
+            return f"vectorized, running clients one by one ({self._obstacle})"
         kind = "closed-form linear" if getattr(self._oracle, "closed_form", False) \
             else "torch.func vmap"
         device = self._sim.device if self._sim is not None else "one device"
