@@ -23,6 +23,8 @@ def logistic_slopes(z: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 class LogisticLinearOracle(ModuleOracle):
     """Closed form of the logistic loss of a bias-free linear model (dense or sparse samples)."""
 
+    sparse_inputs = True
+
     def predict(self, x: torch.Tensor, inputs: torch.Tensor | SparseRows,
                 buffers: torch.Tensor | None = None, train: bool = False) -> torch.Tensor:
         return matvec(inputs, x)

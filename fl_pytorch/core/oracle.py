@@ -169,8 +169,10 @@ class ModuleOracle:
 class LinearMSEOracle(ModuleOracle):
     """Closed form for ``mean((A w - y)^2)``: gradient ``2/B A^T (A w - y)`` (no buffers).
 
-    A holds dense or sparse samples (``core/glm.py``).
+    A holds dense or sparse samples (``data/sparse.py``).
     """
+
+    sparse_inputs = True
 
     def predict(self, x: torch.Tensor, inputs: torch.Tensor,
                 buffers: torch.Tensor | None = None, train: bool = False) -> torch.Tensor:

@@ -116,6 +116,10 @@ class SparseRows:
         out[self.row_ids(), self.col] = self.values
         return out
 
+    def tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The CSR arrays (row offsets, columns, values)."""
+        return self.crow, self.col, self.values
+
     def to_scipy(self) -> Any:
         """The rows as a scipy.sparse CSR matrix (on the CPU)."""
         from scipy.sparse import csr_matrix
@@ -135,3 +139,24 @@ def rmatvec(inputs: torch.Tensor | SparseRows, r: torch.Tensor) -> torch.Tensor:
     if isinstance(inputs, SparseRows):
         return inputs.rmatvec(r)
     return (inputs if inputs.dim() == 2 else inputs.reshape(inputs.shape[0], -1)).T @ r
+
+
+def dense_copy(dataset: Any, model: str) -> Any:
+    """``dataset`` with dense samples, for ``--model``s that need them (not the linear ones).
+
+    A ConfigError naming the model when the dense samples would not fit in this machine's
+    memory.
+    """
+    import dataclasses
+
+    from ..errors import ConfigError
+    from ..utils.sizes import human_bytes, machine_memory
+    parts = [t for t in (dataset.x, dataset.test_x) if isinstance(t, SparseRows)]
+    need = sum(8 * t.shape[0] * t.shape[1] for t in parts)
+    if need > machine_memory():
+        raise ConfigError(f"--model: {model!r} needs the samples of dataset {dataset.name!r} "
+                          f"dense: {human_bytes(need)}, more than this machine's memory; "
+                          "valid with these data: linear, logistic_regression (sparse samples)")
+    return dataclasses.replace(dataset, **{k: getattr(dataset, k).to_dense() for k in
+                                           ("x", "test_x")
+                                           if isinstance(getattr(dataset, k), SparseRows)})

@@ -33,12 +33,16 @@ from ..core.theory import (
     selected_step_sizes,
 )
 from ..data.federated import FederatedDataset
+from ..data.sparse import SparseRows, dense_copy
 from ..execution.spec import ExecutorSpec, parse_executor_spec
 from ..models.options import apply_model_options
 from ..utils.devices import parse_devices
 from ..vectorized import check_vectorized
 from .compat import adapt_uplink, check_local_steps, check_participation, server_optimiser
 from .option_use import unused_options
+
+#: models whose closed-form oracles take sparse samples as they are (``core/glm.py``)
+SPARSE_MODELS = ("linear", "logistic_regression")
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,7 @@ def build_simulation(config: Config) -> Simulation:
 
     Errors a user can cause are ConfigErrors naming the option.
     """
-    from ..registries import ALGORITHMS, DATASETS, MODELS
+    from ..registries import ALGORITHMS, DATASETS
     config.validate()
     algorithm = ALGORITHMS.get(config.algorithm)
     options = parse_algorithm_options(algorithm, config.algorithm_options)
@@ -161,14 +165,8 @@ def build_simulation(config: Config) -> Simulation:
     sizes = dataset.client_sizes()
     weights = sizes / sizes.sum() if config.client_weights == "data-size" \
         else torch.full((dataset.num_clients,), 1.0 / dataset.num_clients, dtype=torch.float64)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.manual_init_seed)
-        model = apply_model_options(MODELS.get(config.model)(dataset), config)
-    model = model.to(device=device, dtype=dtype)
-    reg = REGULARIZERS.get(config.global_regulizer)
-    oracle = build_oracle(model, config.loss, LOSSES.get(config.loss), reg,
-                          config.global_regulizer_alpha, dataset.output_dim,
-                          train_mode=not config.turn_off_batch_normalization_and_dropout)
+    dataset, model, oracle = _model_and_oracle(config, dataset, device, dtype)
+    reg = oracle.reg
     x0 = scaled_x0(oracle.layout.flatten(model).clone(), options, config.model)
     solution = None
     l2 = reg.l2_alpha(config.global_regulizer_alpha)
@@ -198,6 +196,29 @@ def build_simulation(config: Config) -> Simulation:
                       executor_spec=parse_executor_spec(config.threadpool_for_local_opt))
     check_vectorized(sim)
     return sim
+
+
+def _model_and_oracle(config: Config, dataset: FederatedDataset, device: torch.device,
+                      dtype: torch.dtype) -> tuple[FederatedDataset, Any, ModuleOracle]:
+    """The model (seeded by ``--manual-init-seed``), its oracle, and the dataset.
+
+    The samples stay sparse only for an oracle that takes them so (the linear closed forms).
+    """
+    from ..registries import MODELS
+    sparse = isinstance(dataset.x, SparseRows)
+    if sparse and not (config.model in SPARSE_MODELS and config.loss in ("mse", "logistic")):
+        dataset = dense_copy(dataset, config.model)  # before a model that may not fit either
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.manual_init_seed)
+        model = apply_model_options(MODELS.get(config.model)(dataset), config)
+    model = model.to(device=device, dtype=dtype)
+    oracle = build_oracle(model, config.loss, LOSSES.get(config.loss),
+                          REGULARIZERS.get(config.global_regulizer),
+                          config.global_regulizer_alpha, dataset.output_dim,
+                          train_mode=not config.turn_off_batch_normalization_and_dropout)
+    if isinstance(dataset.x, SparseRows) and not oracle.sparse_inputs:
+        dataset = dense_copy(dataset, config.model)  # a linear model without a closed form
+    return dataset, model, oracle
 
 
 def _setting(config: Config, dataset: FederatedDataset, weights: torch.Tensor,
