@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ from ..core.theory import (
     selected_step_sizes,
 )
 from ..data.federated import FederatedDataset
+from ..data.lazy import LazyRows
 from ..data.sparse import SparseRows, dense_copy
 from ..execution.spec import ExecutorSpec, parse_executor_spec
 from ..models.options import apply_model_options
@@ -80,7 +82,7 @@ class Simulation:
     weights: torch.Tensor  # w_i, summing to one
     x0: torch.Tensor
     solution: torch.Tensor | None
-    client_data: list[tuple[torch.Tensor, torch.Tensor]]
+    client_data: Sequence[tuple[torch.Tensor, torch.Tensor]]
     downlink: Compressor  # --server-compressor
     setting: Setting  # the constants theory needs
     global_lr: float  # --global-lr, or the theoretical step size
@@ -116,8 +118,7 @@ class Simulation:
         data = self.dataset.to(device, self.dtype)
         return dataclasses.replace(
             self, dataset=data, device=torch.device(device),
-            client_data=[_client_view(data, ix) for ix in data.client_indices],
-            weights=self.weights.to(device), x0=self.x0.to(device),
+            client_data=client_views(data), weights=self.weights.to(device), x0=self.x0.to(device),
             solution=None if self.solution is None else self.solution.to(device))
 
     def problem_info(self) -> dict[str, Any]:
@@ -131,6 +132,26 @@ class Simulation:
             info["theoretical_step_sizes"] = {"global_lr": self.step_sizes.global_lr,
                                               "local_lr": self.step_sizes.local_lr}
         return info
+
+
+class LazyClientViews(Sequence):
+    """``client_data`` of lazily read samples (``data/lazy.py``): a client's samples when asked."""
+
+    def __init__(self, data: FederatedDataset):
+        self.data = data
+
+    def __len__(self) -> int:
+        return self.data.num_clients
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return _client_view(self.data, self.data.client_indices[i])
+
+
+def client_views(data: FederatedDataset) -> Sequence[tuple[torch.Tensor, torch.Tensor]]:
+    """Every client's (inputs, targets): views made now, or on demand for lazy samples."""
+    if isinstance(data.x, LazyRows):
+        return LazyClientViews(data)
+    return [_client_view(data, ix) for ix in data.client_indices]
 
 
 def _client_view(data: FederatedDataset, ix: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -189,7 +210,7 @@ def build_simulation(config: Config) -> Simulation:
     sim = Simulation(config=config, algorithm=algorithm, options=options, dataset=data,
                       oracle=oracle, uplink=uplink, device=device, dtype=dtype,
                       weights=weights.to(device=device, dtype=dtype), x0=x0, solution=solution,
-                      client_data=[_client_view(data, ix) for ix in data.client_indices],
+                      client_data=client_views(data),
                       downlink=downlink, setting=setting, global_lr=global_lr,
                       local_lr=local_lr, server_optimiser=server_opt, step_sizes=step_sizes,
                       devices=devices, local=LocalTraining.of(config),

@@ -64,7 +64,8 @@ class ClientRows:
         That is when the clients have n samples each, stored in client order (the layout of the
         generated quadratic problem and of equal splits of centralized data).
         """
-        if self.sparse or not sizes or len(set(sizes)) > 1 or len(self.rows) != len(self.x) \
+        if not isinstance(self.x, torch.Tensor) or not sizes or len(set(sizes)) > 1 \
+                or len(self.rows) != len(self.x) \
                 or not bool((self.rows == torch.arange(len(self.rows), device=self.device)).all()):
             return None
         c, n = len(sizes), sizes[0]
