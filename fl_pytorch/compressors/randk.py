@@ -55,7 +55,9 @@ class RandK(Compressor):
     def compress(self, x: torch.Tensor, generator: torch.Generator) -> Compressed:
         d = x.numel()
         k = self.count(d)
-        idx = torch.randperm(d, generator=generator, device=generator.device)[:k].to(x.device)
+        idx = torch.randperm(d, generator=generator, device=generator.device)[:k]
+        if idx.device != x.device:
+            idx = idx.to(x.device)
         out = torch.zeros_like(x).index_copy_(0, idx, x.index_select(0, idx).mul_(d / k))
         return Compressed(out, k * (index_bits(d) + value_bits(x)))
 

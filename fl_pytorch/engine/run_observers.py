@@ -39,7 +39,7 @@ class Accounting:
     def after_round(self, state: RunState, outcome: RoundOutcome) -> Row:
         ids, counts = _per_client_counts(outcome.results)
         for key, values in zip(CLIENT_TOTALS, counts):
-            np.add.at(state.per_client[key], ids, values)
+            state.per_client[key][ids] += values  # a client appears once in a round
         totals = state.totals
         bits_up = int(counts[2].sum())
         totals["oracle_grad_full"] += int(counts[0].sum())
