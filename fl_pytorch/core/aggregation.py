@@ -40,10 +40,10 @@ def weighted_mean(results: Results, weights: torch.Tensor) -> dict[str, torch.Te
     w, total = _weights(results, weights)
     agg: dict[str, torch.Tensor] = {}
     for wi, r in zip(w, results):
+        coeff = float64_tensor(wi) / total if isinstance(r, BatchResult) else None
         for key, value in r.message.items():
-            if isinstance(r, BatchResult):
-                coeff = (float64_tensor(wi) / total).to(value)
-                term = (coeff @ value.reshape(len(wi), -1)).reshape(value.shape[1:])
+            if coeff is not None:
+                term = (coeff.to(value) @ value.reshape(len(wi), -1)).reshape(value.shape[1:])
             else:
                 term = value if r.summed else value * (wi / total)
             if key not in agg:

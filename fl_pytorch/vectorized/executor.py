@@ -206,6 +206,8 @@ def _work(value: Any) -> Any:
 
 def _sampler_states(samplers: list[dict]) -> dict[str, list]:
     """The minibatch samplers' state entries, per client (their lengths differ)."""
+    if not any(samplers):
+        return {}
     keys = {k for s in samplers for k in s}
     return {k: [s.get(k) for s in samplers] for k in keys}
 

@@ -30,10 +30,6 @@ from .sparse_rows import SparseStep
 _STATEFUL = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd)
 #: layers that torch.func.vmap runs one client after the other (no batching rule)
 _UNBATCHED = (nn.RNNBase,)
-#: layers of "dense" models, for which the batched oracle was measured faster than threads on
-#: CPU (docs/parallel.md); convolutions were not
-DENSE_LAYERS = (nn.Linear, nn.Flatten, nn.Identity, nn.ReLU, nn.Tanh, nn.Sigmoid, nn.GELU,
-                nn.LeakyReLU, nn.ELU, nn.Softplus, nn.Dropout)
 
 
 class LinearBatchedOracle:
@@ -139,8 +135,3 @@ def batched_oracle(oracle: ModuleOracle) -> Any:
     if is_closed_form(oracle):
         return LinearBatchedOracle(oracle)
     return FunctionalBatchedOracle(oracle)
-
-
-def dense_model(oracle: ModuleOracle) -> bool:
-    """Whether the model has only linear layers and activations (no convolution, no recurrence)."""
-    return all(isinstance(m, (nn.Sequential, *DENSE_LAYERS)) for m in oracle.module.modules())

@@ -11,7 +11,7 @@ the selected rows (``vectorized/sparse_rows.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -30,12 +30,16 @@ class StepRows:
     inputs: torch.Tensor | SparseStep  # [C, B, ...] (dense) or the selected nonzeros
     targets: torch.Tensor  # [C, B, ...], zero where padded
     uniform: bool  # every client has B samples (no padding)
+    _scales: dict = field(default_factory=dict)
 
     def scale(self, numerator: float, dtype: torch.dtype, device: torch.device
               ) -> torch.Tensor:
         """``numerator / count`` per client as a ``[C, 1]`` column (Python's division)."""
-        values = [numerator / n for n in self.counts.tolist()]
-        return float64_tensor(values).to(device=device, dtype=dtype)[:, None]
+        key = (numerator, dtype, device)
+        if key not in self._scales:
+            values = [numerator / n for n in self.counts.tolist()]
+            self._scales[key] = float64_tensor(values).to(device=device, dtype=dtype)[:, None]
+        return self._scales[key]
 
 
 def _ranges(counts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -51,8 +51,8 @@ def test_several_devices_are_refused():
 
 @pytest.mark.parametrize("options,vectorized", [
     (dict(QUAD, algorithm="scaffold"), True),  # closed-form oracle
-    (dict(DIGITS, model="mlp"), True),  # linear layers and activations
-    (dict(DIGITS, model="small_cnn"), False),  # convolutions: threads or sequential
+    (dict(DIGITS, model="mlp"), False),  # torch.func: only when asked for
+    (dict(DIGITS, model="small_cnn"), False),
     (dict(QUAD, algorithm="gradskip", client_sampling_type="full"), False),  # its hook
 ])
 def test_auto_takes_the_vectorized_executor_by_rule(options, vectorized):
