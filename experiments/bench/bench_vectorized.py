@@ -10,16 +10,17 @@ Problems (float64, one CPU thread):
   per sample), 1000 clients of 32 samples, 100 per round, SCAFFOLD with 5 local steps of
   8-sample minibatches and rand-k 10%: sequential against vectorized.
 - ``mlp`` / ``cnn``: FedAvg on digits with 100 clients (20 per round), one local epoch of
-  minibatches of 8: sequential, 2 threads and vectorized (torch.func), the measurement behind
-  ``auto``'s rule (docs/parallel.md).
+  minibatches of 8: sequential, 2 and 4 threads, and vectorized (torch.func).
 
-On a shared machine the load changes from second to second, so every configuration of a problem
-is timed in turn, ``--repeats`` times, in this one run; a configuration's figure is its best
-time per round (the least disturbed), and the ratios are of those figures. ``--baseline DIR``
-also times the sequential executor of another checkout of the code (e.g. the commit before the
-vectorized executor: ``git worktree add /tmp/before <commit>``), in a subprocess per repeat,
-interleaved with the others. ``--gpu 0`` runs the simulator's configurations on that GPU (the
-hand-written loops stay on the CPU) and compares its models with a CPU run.
+Every measurement is a fresh process (the same conditions for all: no other run's objects
+alive) that runs its configuration once to warm up, then once timed: seconds per round from the
+rows' wall times (simulator) or around the loop. On a shared machine the load changes from second
+to second, so the configurations of a problem are measured in turn, ``--repeats`` times; a
+configuration's figure is its best time (the least disturbed), and the ratios are of those.
+``--baseline DIR`` adds the sequential executor of another checkout of the code (e.g. the commit
+before the vectorized executor: ``git archive <commit> | tar -x -C DIR``). ``--gpu 0`` runs the
+simulator on that GPU (the hand-written loops stay on the CPU) and adds a CPU run of the
+vectorized executor whose model the others are compared with.
 
     python experiments/bench/bench_vectorized.py [--repeats 5] [--problems quadratic,logistic]
         [--baseline DIR] [--gpu 0]
@@ -33,97 +34,64 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from handwritten import Problem, batched_loop, plain_loop  # noqa: E402
-
-from fl_pytorch import Config  # noqa: E402
-from fl_pytorch.engine.engine import Engine  # noqa: E402
-from fl_pytorch.engine.simulation import build_simulation  # noqa: E402
-
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 SEED = 5
 
-
-def simulator(config: Config) -> Callable[[], tuple[float, np.ndarray]]:
-    """A run of ``config``: (seconds per round from the rows' wall times, final model)."""
-    sim = build_simulation(config)
-
-    def measure() -> tuple[float, np.ndarray]:
-        result = Engine(sim).run()
-        assert result["status"] == "finished", result["error"]
-        wall = result["metrics"]["wall_time"]
-        return (wall[-1] - wall[0]) / config.rounds, result["final_params"]
-    return measure
-
-
-BASELINE = """
-import json, sys
+CHILD = """
+import json, sys, time
 import torch
 from fl_pytorch import Config
 from fl_pytorch.engine.engine import Engine
 from fl_pytorch.engine.simulation import build_simulation
 torch.set_num_threads(1)
-config = Config(**json.loads(sys.argv[1]))
-sim = build_simulation(config)
-Engine(sim).run()  # warm-up
-wall = Engine(sim).run()["metrics"]["wall_time"]
-print((wall[-1] - wall[0]) / config.rounds)
+spec = json.loads(sys.argv[1])
+sim = build_simulation(Config(**spec["config"]))
+if spec["loop"] is None:
+    Engine(sim).run()  # warm-up
+    result = Engine(sim).run()
+    assert result["status"] == "finished", result["error"]
+    wall, model = result["metrics"]["wall_time"], result["final_params"]
+    seconds = (wall[-1] - wall[0]) / sim.config.rounds
+else:
+    import handwritten
+    clients, rounds = sim.num_clients, sim.config.rounds
+    problem = handwritten.Problem(sim.dataset.x.reshape(clients, 40, -1),
+                                  sim.dataset.y.reshape(clients, 40), sim.x0.clone(),
+                                  sim.config.num_clients_per_round, 8, 0.1, 0.5, spec["seed"])
+    loop = getattr(handwritten, spec["loop"])
+    loop(problem, rounds)  # warm-up
+    begin = time.perf_counter()
+    model = loop(problem, rounds).numpy()
+    seconds = (time.perf_counter() - begin) / rounds
+print(json.dumps({"seconds": seconds, "model": model.tolist()}))
 """
 
 
-def baseline(folder: str, options: dict) -> Callable[[], tuple[float, np.ndarray]]:
-    """The sequential executor of the code in ``folder`` (its seconds per round; no model)."""
-    def measure() -> tuple[float, np.ndarray]:
-        out = subprocess.run([sys.executable, "-c", BASELINE, json.dumps(options)],
-                             env={**os.environ, "PYTHONPATH": folder},
-                             capture_output=True, text=True, check=True)
-        return float(out.stdout.strip().splitlines()[-1]), None
-    return measure
+def child(config: dict, loop: str | None = None, code: Path = ROOT) -> dict:
+    """A measurement: ``config`` run by the simulator of ``code``, or by a hand-written loop."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(code), str(HERE)])}
+    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(
+        {"config": config, "loop": loop, "seed": SEED})], env=env, capture_output=True,
+        text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def loop(fn: Callable, problem: Problem, rounds: int) -> Callable[[], tuple[float, np.ndarray]]:
-    def measure() -> tuple[float, np.ndarray]:
-        begin = time.perf_counter()
-        x = fn(problem, rounds)
-        return (time.perf_counter() - begin) / rounds, x.numpy()
-    return measure
-
-
-def quadratic(clients: int, per_round: int, rounds: int, before: str | None = None,
-              gpu: str = "-1") -> dict[str, Callable]:
+def quadratic(clients: int, per_round: int, rounds: int) -> dict:
     spec = f"clients:{clients},samples_per_client:40,variables:20,homogeneous:0,l:2,mu:1"
-    common = dict(dataset="generated_for_quadratic_minimization", dataset_generation_spec=spec,
-                  model="linear", loss="mse", algorithm="scaffold", compute_type="fp64",
-                  algorithm_options="internal_sgd:full-gradient", client_compressor="randk:40%",
-                  run_local_steps=True, number_of_local_iters=1, num_clients_per_round=per_round,
-                  global_lr=0.5, local_lr=0.1, rounds=rounds, eval_every=rounds, metric="none",
-                  manual_runtime_seed=SEED, quiet=True)
-    sim = build_simulation(Config(**common))
-    n, d = 40, sim.dim
-    problem = Problem(sim.dataset.x.reshape(clients, n, d), sim.dataset.y.reshape(clients, n),
-                      sim.x0.clone(), per_round, 8, 0.1, 0.5, SEED)
-    runs = {"sequential": simulator(Config(**common, gpu=gpu, threadpool_for_local_opt="0")),
-            "vectorized": simulator(Config(**common, gpu=gpu,
-                                           threadpool_for_local_opt="vectorized"))}
-    if gpu == "-1":
-        runs.update({"plain loop": loop(plain_loop, problem, rounds),
-                     "batched loop": loop(batched_loop, problem, rounds)})
-    else:
-        runs.update(on_cpu(common))
-    if before:
-        runs["sequential, before"] = baseline(before, {**common, "threadpool_for_local_opt": "0"})
-    return runs
+    return dict(dataset="generated_for_quadratic_minimization", dataset_generation_spec=spec,
+                model="linear", loss="mse", algorithm="scaffold", compute_type="fp64",
+                algorithm_options="internal_sgd:full-gradient", client_compressor="randk:40%",
+                run_local_steps=True, number_of_local_iters=1, num_clients_per_round=per_round,
+                global_lr=0.5, local_lr=0.1, rounds=rounds, eval_every=rounds, metric="none",
+                manual_runtime_seed=SEED, quiet=True)
 
 
-def logistic(folder: Path, rounds: int, gpu: str = "-1") -> dict[str, Callable]:
+def logistic(folder: Path, rounds: int) -> dict:
     from sklearn.datasets import dump_svmlight_file
     rng = np.random.default_rng(0)
     samples, features = 32000, 123
@@ -131,53 +99,56 @@ def logistic(folder: Path, rounds: int, gpu: str = "-1") -> dict[str, Callable]:
     b = np.where(a @ rng.normal(size=features) > 0, 1, -1)
     path = folder / "a9a_like.svm"
     dump_svmlight_file(a, b, str(path), zero_based=False)
-    common = dict(dataset="libsvm", data_path=str(path), num_clients=1000, model=
-                  "logistic_regression", loss="logistic", algorithm="scaffold", compute_type=
-                  "fp64", algorithm_options="internal_sgd:sgd-nice,tau:8",
-                  client_compressor="randk:10%", run_local_steps=True, number_of_local_iters=5,
-                  num_clients_per_round=100, local_lr=0.5, rounds=rounds, eval_every=rounds,
-                  metric="none", manual_runtime_seed=SEED, quiet=True)
-    runs = {ex: simulator(Config(**common, gpu=gpu, threadpool_for_local_opt=spec))
-            for ex, spec in (("sequential", "0"), ("vectorized", "vectorized"))}
-    return runs if gpu == "-1" else {**runs, **on_cpu(common)}
+    return dict(dataset="libsvm", data_path=str(path), num_clients=1000,
+                model="logistic_regression", loss="logistic", algorithm="scaffold",
+                compute_type="fp64", algorithm_options="internal_sgd:sgd-nice,tau:8",
+                client_compressor="randk:10%", run_local_steps=True, number_of_local_iters=5,
+                num_clients_per_round=100, local_lr=0.5, rounds=rounds, eval_every=rounds,
+                metric="none", manual_runtime_seed=SEED, quiet=True)
 
 
-def on_cpu(common: dict) -> dict[str, Callable]:
-    """The vectorized run on the CPU, to compare a GPU run's model with."""
-    return {"vectorized, CPU": simulator(Config(**common, threadpool_for_local_opt="vectorized"))}
+def digits(model: str, rounds: int) -> dict:
+    return dict(dataset="digits", model=model, num_clients=100, num_clients_per_round=20,
+                algorithm="fedavg", algorithm_options="internal_sgd:sgd", batch_size=8,
+                number_of_local_iters=1, local_lr=0.05, rounds=rounds, eval_every=rounds,
+                metric="none", manual_runtime_seed=SEED, quiet=True)
 
 
-def digits(model: str, rounds: int, gpu: str = "-1") -> dict[str, Callable]:
-    common = dict(dataset="digits", model=model, num_clients=100, num_clients_per_round=20,
-                  algorithm="fedavg", algorithm_options="internal_sgd:sgd", batch_size=8,
-                  number_of_local_iters=1, local_lr=0.05, rounds=rounds, eval_every=rounds,
-                  metric="none", manual_runtime_seed=SEED, quiet=True)
-    runs = {ex: simulator(Config(**common, gpu=gpu, threadpool_for_local_opt=spec))
-            for ex, spec in (("sequential", "0"), ("2 threads", "2"), ("4 threads", "4"),
-                             ("vectorized", "vectorized"))}
-    return runs if gpu == "-1" else {**runs, **on_cpu(common)}
+def configurations(base: dict, executors: list[tuple[str, str]], args: argparse.Namespace,
+                   loops: bool = False) -> dict:
+    """Every measurement of one problem: name -> (config, loop, code)."""
+    runs = {name: ({**base, "gpu": args.gpu, "threadpool_for_local_opt": ex}, None, ROOT)
+            for name, ex in executors}
+    if args.gpu != "-1":
+        runs["vectorized, CPU"] = ({**base, "threadpool_for_local_opt": "vectorized"}, None,
+                                   ROOT)
+    elif loops:
+        runs["plain loop"] = (base, "plain_loop", ROOT)
+        runs["batched loop"] = (base, "batched_loop", ROOT)
+    if args.baseline:
+        runs["sequential, before"] = ({**base, "threadpool_for_local_opt": "0"}, None,
+                                      Path(args.baseline))
+    return runs
 
 
-def measure(name: str, runs: dict[str, Callable], repeats: int) -> dict[str, float]:
-    """Best seconds per round of every configuration, taken in turn ``repeats`` times."""
+def measure(name: str, runs: dict, repeats: int) -> dict[str, float]:
+    """Best seconds per round of every configuration, measured in turn ``repeats`` times."""
     best = {k: float("inf") for k in runs}
     models = {}
-    for run in runs.values():  # warm-up
-        run()
     for _ in range(repeats):
-        for k, run in runs.items():
-            seconds, models[k] = run()
-            best[k] = min(best[k], seconds)
-    first = next(iter(models.values()))
-    gaps = {k: float("nan") if m is None else float(np.abs(m - first).max())
-            for k, m in models.items()}
-    print(f"\n{name}: best ms per round (of {repeats}); max |x - x_sequential| after the run")
+        for k, (config, loop, code) in runs.items():
+            out = child(config, loop, code)
+            best[k], models[k] = min(best[k], out["seconds"]), np.array(out["model"])
+    reference = models.get("vectorized, CPU", models["sequential"])
+    print(f"\n{name}: best ms per round (of {repeats}); max |x - x_ref| after the run "
+          f"(x_ref: {'vectorized, CPU' if 'vectorized, CPU' in models else 'sequential'})")
     for k in runs:
-        print(f"  {k:13s} {1e3 * best[k]:9.3f} ms   {gaps[k]:.1e}")
+        print(f"  {k:19s} {1e3 * best[k]:9.3f} ms   {np.abs(models[k] - reference).max():.1e}")
+    report(best)
     return best
 
 
-def report(name: str, best: dict[str, float]) -> None:
+def report(best: dict[str, float]) -> None:
     seq = best["sequential"]
     parts = [f"sequential/vectorized = {seq / best['vectorized']:.1f}"]
     if "batched loop" in best:
@@ -200,26 +171,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline", help="a checkout whose sequential executor is timed too")
     parser.add_argument("--gpu", default="-1", help="run the simulator on this --gpu entry")
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)
     chosen = args.problems.split(",")
+    executors = [("sequential", "0"), ("vectorized", "vectorized")]
 
     def size(n: int) -> int:
         return max(2, int(n * args.scale))
     if "quadratic" in chosen:
         for clients, per_round, rounds in ((1000, 100, 40), (10000, 1000, 8)):
-            best = measure(f"quadratic, {size(clients)} clients, {size(per_round)} per round",
-                           quadratic(size(clients), size(per_round), rounds, args.baseline,
-                                     args.gpu), args.repeats)
-            report("quadratic", best)
+            base = quadratic(size(clients), size(per_round), rounds)
+            measure(f"quadratic, {size(clients)} clients, {size(per_round)} per round",
+                    configurations(base, executors, args, loops=True), args.repeats)
     if "logistic" in chosen:
         with tempfile.TemporaryDirectory() as tmp:
-            report("logistic", measure("logistic regression, 1000 clients, 100 per round",
-                                       logistic(Path(tmp), 10, args.gpu), args.repeats))
-    for model in ("mlp", "cnn"):
+            measure("logistic regression, 1000 clients, 100 per round",
+                    configurations(logistic(Path(tmp), 10), executors, args), args.repeats)
+    threads = [("sequential", "0"), ("2 threads", "2"), ("4 threads", "4"),
+               ("vectorized", "vectorized")]
+    no_baseline = argparse.Namespace(**{**vars(args), "baseline": None})
+    for model, name in (("mlp", "mlp"), ("cnn", "small_cnn")):
         if model in chosen:
-            name = {"mlp": "mlp", "cnn": "small_cnn"}[model]
-            report(model, measure(f"{name} on digits, 20 clients per round",
-                                  digits(name, 5, args.gpu), args.repeats))
+            measure(f"{name} on digits, 20 clients per round",
+                    configurations(digits(name, 5), threads, no_baseline), args.repeats)
 
 
 if __name__ == "__main__":
