@@ -101,6 +101,8 @@ def plain_gradient(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, W
 @batchable
 def optimizer_step(ctx: ClientContext, y: Tensor, g: Tensor, k: int) -> Tensor:
     """CLIENT_OPT: one step of the configured local torch.optim optimizer."""
+    if isinstance(ctx.optimizer, PlainSGD):  # its step without the .grad round trip
+        return ctx.optimizer.step_along(y, g)
     y.grad = g
     ctx.optimizer.step()
     return y

@@ -96,6 +96,13 @@ class PlainSGD:
         else:  # a plain tensor (the local iterates): no context to enter
             param.add_(param.grad, alpha=-self.param_groups[0]["lr"])
 
+    def step_along(self, param: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """:meth:`step` with ``g`` as the gradient of ``param`` (the same arithmetic)."""
+        if param.requires_grad:
+            with torch.no_grad():
+                return param.add_(g, alpha=-self.param_groups[0]["lr"])
+        return param.add_(g, alpha=-self.param_groups[0]["lr"])
+
     def state_dict(self) -> dict:
         return {"state": {}, "param_groups": [{"lr": self.param_groups[0]["lr"]}]}
 
