@@ -15,9 +15,6 @@ from typing import Any
 
 from .config import Config
 from .core.callbacks import Callback, CallbackList, RunInfo
-from .distributed.auth import load_secret  # noqa: F401 (for the GUI's remote machines dialog)
-from .distributed.probe import WorkerStatus, probe_worker  # noqa: F401 (for the GUI)
-from .distributed.remote_executor import RemoteExecutor
 from .engine.engine import Engine
 from .engine.evaluate_only import evaluate_checkpoint
 from .engine.run_files import checkpoint_path, default_out_path
@@ -31,6 +28,21 @@ from .tracking.tensorboard_tracking import tensorboard_logger
 from .tracking.wandb_tracking import wandb_logger
 from .utils.addresses import WorkerAddress, parse_worker_entry  # noqa: F401 (for the GUI)
 from .validation import preflight
+
+
+def __getattr__(name: str) -> Any:
+    """The remote machinery re-exported for the GUI, imported when first used.
+
+    (``load_secret``, ``probe_worker``, ``WorkerStatus``; a local run does without sockets,
+    handshakes and torch.distributed.)
+    """
+    if name == "load_secret":
+        from .distributed.auth import load_secret
+        return load_secret
+    if name in ("probe_worker", "WorkerStatus"):
+        from .distributed import probe
+        return getattr(probe, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ResultWriter(Callback):
@@ -88,6 +100,7 @@ class RunHandle:
                                        ResultWriter(self.out_path), SystemOptions(config, devices)])
         self.sim = sim
         if executor is None and config.external_devices:  # the clients run on remote workers
+            from .distributed.remote_executor import RemoteExecutor
             executor = RemoteExecutor(config)
         self.engine = None if config.evaluate else Engine(
             sim, self.callbacks, executor, stop_event, checkpoint)

@@ -87,8 +87,8 @@ def check_devices(value: str) -> str | None:
 
 
 def check_threads(value: str | int) -> str | None:
-    ok = str(value) == "auto" or str(value).isdigit()
-    return None if ok else "valid: auto or an integer >= 0 (0 = sequential)"
+    ok = str(value) in ("auto", "vectorized") or str(value).isdigit()
+    return None if ok else "valid: auto, vectorized or an integer >= 0 (0 = sequential)"
 
 
 def check_external_devices(value: str) -> str | None:

@@ -223,12 +223,13 @@ class Options:
                     "system", check=check_devices, metavar="IDS")
     threadpool_for_local_opt: str = _opt(
         "auto", ["--threadpool-for-local-opt"],
-        "worker threads per device for local training: 0 = sequential (the reference), N, or "
-        "auto (times sequential against the pools in the first rounds and keeps the faster; "
-        "the FedNL family runs all clients batched instead); results are bit-identical "
-        "whatever the choice (batched: equal up to floating-point summation order)", "system",
-        check=check_threads,
-        metavar="N|auto")
+        "worker threads per device for local training: 0 = sequential (the reference), N, "
+        "vectorized (a round's clients as batched tensor operations on one device; equal to "
+        "sequential up to float rounding), or auto (vectorized for linear models with "
+        "closed-form oracles, the FedNL family batched, else times sequential against the "
+        "pools in the first rounds and keeps the faster; threads and sequential give "
+        "bit-identical results)", "system", check=check_threads,
+        metavar="N|auto|vectorized")
     intra_op_threads: int = _opt(1, ["--intra-op-threads"],
                                  "PyTorch CPU threads of each computation (client, evaluation, "
                                  "server step); results are identical for any thread pool or "

@@ -9,8 +9,10 @@ of each; ``fl_pytorch/core/hooks.py`` types the eight hooks.
 from .algorithms import ALGORITHMS, register_algorithm
 from .algorithms.fedavg import FEDAVG
 from .compressors import Compressed, Compressor, index_bits, register_compressor, value_bits
+from .compressors.base import CompressedBatch, row_draws, same_bits
 from .core.algorithm import (
     Algorithm,
+    batchable,
     broadcast_nothing,
     direction_sum,
     keep_state,
@@ -51,12 +53,13 @@ from .models import register_model
 
 __all__ = [
     "ALGORITHMS", "FEDAVG", "AlgoOption", "Algorithm", "Callback", "ClientContext", "ClientOpt",
-    "ClientStateHook", "Compressed", "Compressor", "ConfigError", "FederatedDataset",
-    "InitClientState", "InitServerState", "LocalGradient", "LocalState", "RoundStart", "RunInfo",
-    "ServerContext", "ServerGlobalState", "ServerGradient", "ServerOpt", "Setting", "State",
-    "StepSizes", "Tensor", "Work", "broadcast_nothing", "direction_sum", "federate", "flag",
-    "fraction", "index_bits", "keep_state", "minus_mean_delta", "no_client_state", "no_state",
-    "optimizer_step", "plain_gradient", "positive", "register_algorithm", "register_compressor",
-    "register_dataset", "register_model", "send_model_delta", "server_optimizer_step", "summing",
-    "value_bits", "zero_client_state", "zero_server_state",
+    "ClientStateHook", "Compressed", "CompressedBatch", "Compressor", "ConfigError",
+    "FederatedDataset", "InitClientState", "InitServerState", "LocalGradient", "LocalState",
+    "RoundStart", "RunInfo", "ServerContext", "ServerGlobalState", "ServerGradient",
+    "ServerOpt", "Setting", "State", "StepSizes", "Tensor", "Work", "batchable",
+    "broadcast_nothing", "direction_sum", "federate", "flag", "fraction", "index_bits",
+    "keep_state", "minus_mean_delta", "no_client_state", "no_state", "optimizer_step",
+    "plain_gradient", "positive", "register_algorithm", "register_compressor",
+    "register_dataset", "register_model", "row_draws", "same_bits", "send_model_delta",
+    "server_optimizer_step", "summing", "value_bits", "zero_client_state", "zero_server_state",
 ]

@@ -21,6 +21,7 @@ LAYERS = [
     {"models"},
     {"execution"},
     {"core"},
+    {"vectorized"},
     {"algorithms"},
     {"registries"},
     {"config_checks"},

@@ -11,6 +11,9 @@ keeps h; alpha is the regularization weight:
   mean(y_i) - h_new / alpha (line 9), i.e. G = h_new / alpha - mean(y_i - x) with global lr 1;
 * SERVER_GLOBAL_STATE: keep h_new.
 
+The two client hooks are tensor code that works on one client or on a stack of clients alike:
+marked ``@batchable``, they run batched under ``--threadpool-for-local-opt vectorized``.
+
 Run it: ``PYTHONPATH=. python experiments/tutorial/my_algorithm.py``.
 """
 
@@ -18,7 +21,7 @@ import dataclasses
 
 import torch
 
-from fl_pytorch.extend import FEDAVG, AlgoOption, register_algorithm
+from fl_pytorch.extend import FEDAVG, AlgoOption, batchable, register_algorithm
 
 
 def positive(text):
@@ -36,10 +39,12 @@ def init_client(client_id, x0):
     return {"g": torch.zeros_like(x0)}
 
 
+@batchable
 def regularized_gradient(ctx, y, work):
     return ctx.grad(y) - ctx.state["g"] + ctx.options["alpha"] * (y - ctx.x), work
 
 
+@batchable
 def send_change(ctx, x, y, work):
     message = {"delta": ctx.compress(y - x)}
     return message, {"g": ctx.state["g"] - ctx.options["alpha"] * (y - x)}

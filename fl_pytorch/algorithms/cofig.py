@@ -31,6 +31,7 @@ from ..core.algorithm import (
     State,
     Tensor,
     Work,
+    batchable,
     summing,
     zero_client_state,
     zero_server_state,
@@ -45,11 +46,13 @@ from .shifts import compressed_shifted_difference, kept, resolve_alpha
 init_client = zero_client_state("h_i")
 
 
+@batchable
 def shifted_difference(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: ``C(grad f_i(y) - h_i)``, moving h_i."""
     return compressed_shifted_difference(ctx, ctx.grad(y), "h_i", work)
 
 
+@batchable
 def send_sum_keep_shift(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
                         ) -> tuple[State, State]:
     """LOCAL_STATE: send D_i; store the moved shift."""

@@ -18,17 +18,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.algorithm import Algorithm, State, Tensor, Work, direction_sum, summing
+from ..core.algorithm import Algorithm, State, Tensor, Work, batchable, direction_sum, summing
 from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting, StepSizes
 from .registry import register_algorithm
 
 
+@batchable
 def compressed_gradient(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: ``C(grad f_i(y))``."""
     return ctx.compress(ctx.grad(y)), work
 
 
+@batchable
 def send_direction_sum(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
                        ) -> tuple[State, State]:
     """LOCAL_STATE: the sum of the round's directions (its bits were counted step by step)."""

@@ -33,6 +33,7 @@ from ..core.algorithm import (
     State,
     Tensor,
     Work,
+    batchable,
     direction_sum,
     summing,
     zero_client_state,
@@ -46,11 +47,13 @@ from .shifts import compressed_shifted_difference, kept, resolve_alpha
 from .theory_checks import needs_full_participation
 
 
+@batchable
 def shifted_difference(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: ``C(grad f_i(y) - h_i)``, moving h_i."""
     return compressed_shifted_difference(ctx, ctx.grad(y), "h", work)
 
 
+@batchable
 def send_sum_keep_shift(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
                         ) -> tuple[State, State]:
     """LOCAL_STATE: send D_i; store the moved shift."""

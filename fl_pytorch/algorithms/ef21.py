@@ -35,6 +35,7 @@ from ..core.algorithm import (
     State,
     Tensor,
     Work,
+    batchable,
     direction_sum,
     summing,
     zero_client_state,
@@ -54,6 +55,7 @@ MULTIPLIER = {"stepsize_multiplier": AlgoOption(
     "factor applied to the theoretical step size (th_stepsize_cvx/noncvx), as the original tool")}
 
 
+@batchable
 def tracked_gradient(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: ``g_i <- g_i + C(grad f_i(y) - g_i)``; the direction is the new g_i."""
     g_i = work["g_i"]
@@ -61,6 +63,7 @@ def tracked_gradient(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor,
     return g_new, {**work, "g_i": g_new}
 
 
+@batchable
 def send_sum_keep_tracker(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
                           ) -> tuple[State, State]:
     """LOCAL_STATE: send D_i (only the corrections travel: bits counted per step); store g_i."""

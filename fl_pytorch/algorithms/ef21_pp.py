@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.algorithm import State, Tensor, Work, direction_sum, zero_server_state
+from ..core.algorithm import State, Tensor, Work, batchable, direction_sum, zero_server_state
 from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting, StepSizes
 from .ef21 import EF21
@@ -42,6 +42,7 @@ _S = np.logspace(-4, 4, 401)[:, None]
 _RHO = np.logspace(-6, 3, 451)[None, :]
 
 
+@batchable
 def send_corrections(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
                      ) -> tuple[State, State]:
     """LOCAL_STATE: D_i - g_i^0 and the round's change of g_i; store g_i."""

@@ -6,7 +6,7 @@ FedAvg with LOCAL_GRADIENT replaced: the gradient of the proximal local objectiv
 
 import dataclasses
 
-from ..core.algorithm import Tensor, Work
+from ..core.algorithm import Tensor, Work, batchable
 from ..core.algorithm_options import AlgoOption
 from ..core.context import ClientContext
 from .fedavg import FEDAVG
@@ -20,6 +20,7 @@ def _non_negative(v: str) -> float:
     return value
 
 
+@batchable
 def proximal_gradient(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT of FedProx: ``g + mu (y - x)``."""
     return ctx.grad(y) + ctx.options["mu_prox"] * (y - ctx.x), work

@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from ..core.algorithm import Algorithm, State, Tensor, Work, direction_sum, summing
+from ..core.algorithm import Algorithm, State, Tensor, Work, batchable, direction_sum, summing
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting, StepSizes
@@ -56,6 +56,7 @@ def broadcast_previous_model(h: State, ctx: ServerContext) -> dict[str, object]:
     return {"x_prev": h["x_prev"]}
 
 
+@batchable
 def shift_and_recursive_differences(ctx: ClientContext, y: Tensor, work: Work
                                     ) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: u = C(grad - h_i) (the direction, moving h_i); q = C(grad - grad(x_prev))."""
@@ -64,6 +65,7 @@ def shift_and_recursive_differences(ctx: ClientContext, y: Tensor, work: Work
     return u, {**work, "q": ctx.compress(g - ctx.grad(ctx.broadcast["x_prev"]))}
 
 
+@batchable
 def send_directions_and_difference(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
                                    ) -> tuple[State, State]:
     """LOCAL_STATE: the sum of the round's u and the last q; store the moved shift."""

@@ -40,7 +40,7 @@ from typing import Any
 
 import torch
 
-from ..core.algorithm import Algorithm, RoundStart, State, Tensor, Work
+from ..core.algorithm import Algorithm, RoundStart, State, Tensor, Work, batchable
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting, StepSizes
@@ -133,6 +133,7 @@ def skipping_shifted_gradient(ctx: ClientContext, y: Tensor, work: Work
     return g - work["h"], work
 
 
+@batchable
 def send_shifted_model(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
                        ) -> tuple[State, State]:
     """LOCAL_STATE: ``y - (gamma/p) h_i`` uncompressed; keep h^_i = h_i and x^_i = y."""

@@ -32,7 +32,7 @@ from typing import Any
 
 import torch
 
-from ..core.algorithm import Algorithm, State, Tensor, Work, direction_sum, summing
+from ..core.algorithm import Algorithm, State, Tensor, Work, batchable, direction_sum, summing
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting, StepSizes
@@ -80,6 +80,7 @@ def draw_coin(h: State, ctx: ServerContext) -> dict[str, object]:
     return round_broadcast(h, ctx, coin(ctx))
 
 
+@batchable
 def gradient_or_difference(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: ``grad f_i(y)`` or ``g + C(grad f_i(y) - grad f_i(x_prev))``."""
     g = ctx.grad(y)
@@ -93,6 +94,7 @@ def gradient_or_difference(ctx: ClientContext, y: Tensor, work: Work) -> tuple[T
     return (m + sent["g"] if "g" in sent else m), work
 
 
+@batchable
 def send_sum(ctx: ClientContext, x: Tensor, y: Tensor, work: Work) -> tuple[State, State]:
     """LOCAL_STATE: D_i; keep this round's gradient at x when it is reused next round."""
     updates = {"g_last": work["g_now"]} if "g_now" in work else {}

@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from ..core.algorithm import Algorithm, State, Tensor, Work, zero_server_state
+from ..core.algorithm import Algorithm, State, Tensor, Work, batchable, zero_server_state
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting
@@ -50,6 +50,7 @@ def draw_coin(h: State, ctx: ServerContext) -> dict[str, object]:
     return {"full": ctx.round == 0 or coin}
 
 
+@batchable
 def send_gradient_or_minibatch_difference(ctx: ClientContext, x: Tensor, y: Tensor,
                                           work: Work) -> tuple[State, State]:
     """LOCAL_STATE: the full local gradient, or a minibatch difference at x and x_prev."""

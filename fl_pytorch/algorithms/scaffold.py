@@ -28,7 +28,7 @@ import dataclasses
 from typing import Any
 
 from ..compressors.identity import Identity
-from ..core.algorithm import State, Tensor, Work, zero_client_state, zero_server_state
+from ..core.algorithm import State, Tensor, Work, batchable, zero_client_state, zero_server_state
 from ..core.algorithm_options import AlgoOption, fraction
 from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting
@@ -71,6 +71,7 @@ def broadcast_c(h: State, ctx: ServerContext) -> dict[str, object]:
     return {"c": h["c"]}
 
 
+@batchable
 def corrected_gradient(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: ``g_i(y) - c_i + c`` (the original tool's first step also keeps dc)."""
     g = ctx.grad(y)
@@ -87,6 +88,7 @@ def _through(ctx: ClientContext, t: Tensor, which: str) -> Tensor:
     return ctx.send(t)
 
 
+@batchable
 def send_delta_and_control(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
                            ) -> tuple[State, State]:
     """LOCAL_STATE: compressed dy and dc; the new c_i as the variant says."""

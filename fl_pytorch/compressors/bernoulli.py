@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from .base import Compressed, Compressor, value_bits
-from .composition import Split
+from .base import Compressed, CompressedBatch, Compressor, row_draws, value_bits
+from .composition import Split, SplitBatch
 from .spec import register_compressor
 
 
@@ -36,6 +36,18 @@ class Bernoulli(Compressor):
     def compress(self, x: torch.Tensor, generator: torch.Generator) -> Compressed:
         sp = self.split(x, generator)
         return Compressed(sp.values, 1 + (x.numel() * value_bits(x) if sp.sent else 0))
+
+    def split_batch(self, x: torch.Tensor, generators) -> SplitBatch:
+        """One coin per row, each from its client's generator."""
+        coins = row_draws(generators, lambda g, at: torch.rand((), generator=g, device=at),
+                          torch.device("cpu")) < self.p
+        keep = coins.to(device=x.device, dtype=x.dtype)[:, None]
+        return SplitBatch(x * (keep / self.p), None, 1, coins)
+
+    def compress_batch(self, x: torch.Tensor, generators) -> CompressedBatch:
+        sp = self.split_batch(x, generators)
+        return CompressedBatch(sp.values, 1 + sp.sent.to(torch.int64) * (x.shape[1]
+                                                                          * value_bits(x)))
 
     def omega(self, d: int) -> float:
         return 1.0 / self.p - 1.0

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import torch
 
-from .base import Compressed, Compressor
+from .base import Compressed, CompressedBatch, Compressor
 
 
 class Split(NamedTuple):
@@ -43,6 +43,15 @@ class Split(NamedTuple):
     header_bits: int
     #: False when nothing but the header is sent (the values are then all zero)
     sent: bool
+
+
+class SplitBatch(NamedTuple):
+    """What a sparsifying stage hands on for a ``[clients, d]`` stack, row by row."""
+
+    values: torch.Tensor  # [clients, kept(d)]
+    index: torch.Tensor | None  # [clients, kept(d)] positions in the rows, or None
+    header_bits: int
+    sent: torch.Tensor  # bool per row, on the CPU
 
 
 class Composition(Compressor):
@@ -61,6 +70,9 @@ class Composition(Compressor):
 
     def compress(self, x: torch.Tensor, generator: torch.Generator) -> Compressed:
         return _apply(self.stages, x, generator)
+
+    def compress_batch(self, x: torch.Tensor, generators) -> CompressedBatch:
+        return _apply_batch(self.stages, x, generators)
 
     def omega(self, d: int) -> float:
         return _omega(self.stages, d)
@@ -92,3 +104,17 @@ def _apply(stages: list[Compressor], x: torch.Tensor, g: torch.Generator) -> Com
         value = torch.zeros_like(x)
         value[sp.index] = inner.value
     return Compressed(value, sp.header_bits + (inner.bits if sp.sent else 0))
+
+
+def _apply_batch(stages: list[Compressor], x: torch.Tensor, gens) -> CompressedBatch:
+    """:func:`_apply` on every row: each client's generator sees the same draws in order."""
+    first, rest = stages[0], stages[1:]
+    if not rest:
+        return first.compress_batch(x, gens)
+    if not hasattr(first, "split_batch"):
+        return _apply_batch(rest, first.compress_batch(x, gens).value, gens)
+    sp = first.split_batch(x, gens)
+    inner = _apply_batch(rest, sp.values, gens)
+    value = inner.value if sp.index is None else \
+        torch.zeros_like(x).scatter_(1, sp.index, inner.value)
+    return CompressedBatch(value, sp.header_bits + torch.where(sp.sent, inner.bits, 0))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from .base import Compressed, Compressor
+from .base import Compressed, CompressedBatch, Compressor
 
 
 class ContractiveScaling(Compressor):
@@ -24,6 +24,10 @@ class ContractiveScaling(Compressor):
     def compress(self, x: torch.Tensor, generator: torch.Generator) -> Compressed:
         out = self.inner.compress(x, generator)
         return Compressed(out.value / (self.inner.omega(x.numel()) + 1.0), out.bits)
+
+    def compress_batch(self, x: torch.Tensor, generators) -> CompressedBatch:
+        out = self.inner.compress_batch(x, generators)
+        return CompressedBatch(out.value / (self.inner.omega(x.shape[1]) + 1.0), out.bits)
 
     def alpha(self, d: int) -> float:
         return 1.0 / (self.inner.omega(d) + 1.0)

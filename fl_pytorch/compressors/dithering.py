@@ -31,7 +31,7 @@ import math
 
 import torch
 
-from .base import Compressed, Compressor, value_bits
+from .base import Compressed, CompressedBatch, Compressor, row_draws, same_bits, value_bits
 from .natural import round_to_powers_of_two
 from .spec import register_compressor
 
@@ -55,6 +55,17 @@ class Dithering(Compressor):
         u = torch.rand(x.shape, generator=generator, device=generator.device, dtype=x.dtype)
         value = torch.sign(x) * norm * self.levels(r, u.to(x.device))
         return Compressed(value, value_bits(x) + x.numel() * (1 + self.s.bit_length()))
+
+    def compress_batch(self, x: torch.Tensor, generators) -> CompressedBatch:
+        d = x.shape[1]
+        norm = torch.linalg.vector_norm(x, ord=self.p, dim=1, keepdim=True)
+        safe = torch.where(norm > 0, norm, torch.ones_like(norm))
+        r = (x.abs() / safe).clamp(max=1.0)
+        u = row_draws(generators, lambda g, at: torch.rand(d, generator=g, device=at,
+                                                       dtype=x.dtype), x.device)
+        value = torch.sign(x) * norm * self.levels(r, u)
+        return CompressedBatch(value, same_bits(x.shape[0], value_bits(x)
+                                                + d * (1 + self.s.bit_length())))
 
     def kappa(self, d: int) -> float:
         """Constant with ||x||_p <= kappa ||x||_2 in dimension d."""

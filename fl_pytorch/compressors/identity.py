@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .base import Compressed, Compressor, value_bits
+from .base import Compressed, CompressedBatch, Compressor, same_bits, value_bits
 from .spec import ignored_argument, register_compressor
 
 
@@ -15,6 +15,9 @@ class Identity(Compressor):
 
     def compress(self, x: torch.Tensor, generator: torch.Generator) -> Compressed:
         return Compressed(x, x.numel() * value_bits(x))
+
+    def compress_batch(self, x: torch.Tensor, generators) -> CompressedBatch:
+        return CompressedBatch(x, same_bits(x.shape[0], x[0].numel() * value_bits(x)))
 
     def omega(self, d: int) -> float:
         return 0.0

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from .base import Compressed, Compressor
+from .base import Compressed, CompressedBatch, Compressor, row_draws, same_bits
 from .spec import ignored_argument, register_compressor
 
 _EXPONENT_BITS = {torch.float16: 5, torch.bfloat16: 8, torch.float32: 8, torch.float64: 11}
@@ -48,6 +48,13 @@ class Natural(Compressor):
         u = torch.rand(x.shape, generator=generator, device=generator.device, dtype=x.dtype)
         value = torch.sign(x) * round_to_powers_of_two(x.abs(), u.to(x.device))
         return Compressed(value, x.numel() * (1 + exponent_bits(x.dtype)))
+
+    def compress_batch(self, x: torch.Tensor, generators) -> CompressedBatch:
+        d = x.shape[1]
+        u = row_draws(generators, lambda g, at: torch.rand(d, generator=g, device=at,
+                                                       dtype=x.dtype), x.device)
+        value = torch.sign(x) * round_to_powers_of_two(x.abs(), u)
+        return CompressedBatch(value, same_bits(x.shape[0], d * (1 + exponent_bits(x.dtype))))
 
     def omega(self, d: int) -> float:
         return 1.0 / 8.0

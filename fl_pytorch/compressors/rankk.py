@@ -23,7 +23,7 @@ from fractions import Fraction
 
 import torch
 
-from .base import Compressed, Compressor, value_bits
+from .base import Compressed, CompressedBatch, Compressor, same_bits, value_bits
 from .spec import parse_count, register_compressor, resolve_count
 
 
@@ -53,6 +53,16 @@ class RankK(Compressor):
         u, s, vh = torch.linalg.svd(mat, full_matrices=False)
         low = (u[:, :k] * s[:k]) @ vh[:k]
         return Compressed(low.reshape(-1)[:d], k * (m + n + 1) * value_bits(x))
+
+    def compress_batch(self, x: torch.Tensor, generators) -> CompressedBatch:
+        rows, d = x.shape
+        m, n = matrix_shape(d)
+        k = self.rank(d)
+        mats = torch.nn.functional.pad(x, (0, m * n - d)).reshape(rows, m, n)
+        u, s, vh = torch.linalg.svd(mats, full_matrices=False)
+        low = (u[..., :k] * s[:, None, :k]) @ vh[:, :k]
+        return CompressedBatch(low.reshape(rows, -1)[:, :d],
+                               same_bits(rows, k * (m + n + 1) * value_bits(x)))
 
     def alpha(self, d: int) -> float:
         return self.rank(d) / min(matrix_shape(d))

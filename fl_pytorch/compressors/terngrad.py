@@ -22,7 +22,7 @@ import math
 
 import torch
 
-from .base import Compressed, Compressor, value_bits
+from .base import Compressed, CompressedBatch, Compressor, row_draws, same_bits, value_bits
 from .spec import ignored_argument, register_compressor
 
 
@@ -37,6 +37,16 @@ class TernGrad(Compressor):
         u = torch.rand(x.shape, generator=generator, device=generator.device, dtype=x.dtype)
         keep = (u.to(x.device) < x.abs() / safe).to(x.dtype)
         return Compressed(m * torch.sign(x) * keep, value_bits(x) + 2 * x.numel())
+
+    def compress_batch(self, x: torch.Tensor, generators) -> CompressedBatch:
+        d = x.shape[1]
+        m = x.abs().amax(dim=1, keepdim=True)
+        safe = torch.where(m > 0, m, torch.ones_like(m))
+        u = row_draws(generators, lambda g, at: torch.rand(d, generator=g, device=at,
+                                                       dtype=x.dtype), x.device)
+        keep = (u < x.abs() / safe).to(x.dtype)
+        return CompressedBatch(m * torch.sign(x) * keep,
+                               same_bits(x.shape[0], value_bits(x) + 2 * d))
 
     def omega(self, d: int) -> float:
         return (math.sqrt(d) - 1.0) / 2.0

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import torch
 
-from .base import Compressed, Compressor, index_bits, value_bits
+from .base import Compressed, CompressedBatch, Compressor, index_bits, same_bits, value_bits
 from .spec import parse_count, register_compressor, resolve_count
 
 
@@ -38,6 +38,13 @@ class TopK(Compressor):
         out = torch.zeros_like(x)
         out[idx] = x[idx]
         return Compressed(out, k * (value_bits(x) + index_bits(d)))
+
+    def compress_batch(self, x: torch.Tensor, generators) -> CompressedBatch:
+        d = x.shape[1]
+        k = self.count(d)
+        idx = torch.topk(x.abs(), k, dim=1, sorted=False).indices
+        out = torch.zeros_like(x).scatter_(1, idx, x.gather(1, idx))
+        return CompressedBatch(out, same_bits(x.shape[0], k * (value_bits(x) + index_bits(d))))
 
     def alpha(self, d: int) -> float:
         return self.count(d) / d

@@ -41,6 +41,7 @@ from typing import Any
 import torch
 
 from .algorithm_options import AlgoOption
+from .batchable import batchable, is_batchable
 from .context import ClientContext, ServerContext
 from .hooks import (
     ClientOpt,
@@ -60,7 +61,7 @@ from .hooks import (
 from .optim import PlainSGD
 from .theory import Setting, StepSizes
 
-__all__ = ["Algorithm", "RoundStart", "State", "Tensor", "Work", "broadcast_nothing",
+__all__ = ["Algorithm", "RoundStart", "State", "Tensor", "Work", "batchable", "broadcast_nothing",
            "direction_sum", "keep_state", "minus_mean_delta", "no_client_state", "no_state",
            "optimizer_step", "plain_gradient", "send_model_delta", "server_optimizer_step",
            "summing", "zero_client_state", "zero_server_state"]
@@ -91,13 +92,17 @@ def broadcast_nothing(h: State, ctx: ServerContext) -> dict[str, object]:
     return {}
 
 
+@batchable
 def plain_gradient(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
     """LOCAL_GRADIENT: the configured stochastic gradient of f_i at y."""
     return ctx.grad(y), work
 
 
+@batchable
 def optimizer_step(ctx: ClientContext, y: Tensor, g: Tensor, k: int) -> Tensor:
     """CLIENT_OPT: one step of the configured local torch.optim optimizer."""
+    if isinstance(ctx.optimizer, PlainSGD):  # its step without the .grad round trip
+        return ctx.optimizer.step_along(y, g)
     y.grad = g
     ctx.optimizer.step()
     return y
@@ -110,7 +115,7 @@ def summing(hook: LocalGradient) -> LocalGradient:
         total = work.get("D")
         return g, {**work, "D": g.clone() if total is None else total + g}
     summed.__doc__ = hook.__doc__
-    return summed
+    return batchable(summed) if is_batchable(hook) else summed
 
 
 def direction_sum(ctx: ClientContext, x: Tensor, y: Tensor, work: Work) -> Tensor:
@@ -124,6 +129,7 @@ def direction_sum(ctx: ClientContext, x: Tensor, y: Tensor, work: Work) -> Tenso
     return (x - y) / ctx.lr
 
 
+@batchable
 def send_model_delta(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
                      ) -> tuple[State, State]:
     """LOCAL_STATE: send the compressed model change ``y - x``."""

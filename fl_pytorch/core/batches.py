@@ -98,6 +98,23 @@ def client_plan(options: dict[str, Any], n: int, batch_size: int, iters: int, st
                           generator, state)
 
 
+def fixed_plan(options: dict[str, Any], sizes: list[int], batch_size: int, iters: int,
+               steps_mode: bool) -> dict[int, Plan] | None:
+    """The plan of clients of each size in ``sizes`` when the estimator draws nothing.
+
+    (``full-gradient``, or a minibatch as large as the client's data); None when it draws.
+    """
+    estimator, tau = options["internal_sgd"], options["tau"]
+    if estimator == "iterated-minibatch":
+        return None
+    plans = {}
+    for n in set(sizes):
+        if batch_size_of(estimator, n, batch_size, tau) is not None:
+            return None
+        plans[n] = [None] * steps_of(estimator, n, batch_size, tau, iters, steps_mode)
+    return plans
+
+
 def _sgd_plan(n: int, size: int, iters: int, steps_mode: bool, generator: torch.Generator
               ) -> Plan:
     if steps_mode:

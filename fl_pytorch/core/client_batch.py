@@ -13,7 +13,7 @@ evaluates them for a set of clients with one batched product each:
   Hessians, restricted to each client's support (the positions its data can make nonzero).
 
 The backend is chosen by the cost of the two: the number of sample pairs of nonzeros against
-``n m d^2`` multiply-adds. Results equal the per-client oracles (``core/logistic_oracle.py``,
+``n m d^2`` multiply-adds. Results equal the per-client oracles (``core/glm.py``,
 ``LinearMSEOracle``) up to floating-point summation order.
 """
 
@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from ..compressors.matrix.packed import diagonal_positions, pack, upper_size
+from ..data.sparse import dense_rows
 from .client_batch_sparse import build_sparse, row_blocks
 
 #: the sparse backend is used when its pairs number less than n m d^2 / this
@@ -55,7 +56,7 @@ class ClientBatch:
                  backend: str | None = None):
         self.oracle, self.loss = oracle, oracle.glm_loss
         self.l2 = float(oracle.reg.l2_alpha(oracle.reg_alpha))
-        inputs = [a.reshape(a.shape[0], -1) for a, _ in client_data]
+        inputs = [dense_rows(a) for a, _ in client_data]
         self.num_clients, self.d = len(inputs), inputs[0].shape[1]
         self.sizes = torch.tensor([a.shape[0] for a in inputs])
         self.targets = torch.cat([t.reshape(-1) for _, t in client_data])

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from ..execution.base import RoundExecutor
+from ..execution.base import is_round_executor
 from ..execution.worker import map_tensors
 from ..utils.rng import generator as stream
 from .batches import client_plan
@@ -33,7 +33,7 @@ class RoundPlan:
 
     def to(self, device: torch.device) -> RoundPlan:
         """The plan with every tensor on ``device`` (itself when ``x`` is there already)."""
-        if self.x.device == torch.device(device):
+        if self.x.device == device:
             return self
         return map_tensors(self, lambda t: t.to(device))
 
@@ -54,6 +54,40 @@ class ClientResult:
     summed: bool = False
 
 
+@dataclass
+class BatchResult:
+    """The results of several clients at once (the vectorized executor).
+
+    :class:`ClientResult`'s fields with a leading client dimension, row ``j`` belonging to
+    ``client_ids[j]``: messages and buffers as ``[clients, ...]`` stacks, the new states as
+    stacks or per-client lists (``core/client_state.py:Stacked``), the counters as int64 CPU
+    tensors.
+    """
+
+    client_ids: list[int]
+    message: dict[str, torch.Tensor]
+    new_state: dict[str, Any]
+    bits_up: torch.Tensor
+    oracle_full: torch.Tensor
+    oracle_samples: torch.Tensor
+    buffers: torch.Tensor | None = None
+
+    def split(self) -> list[ClientResult]:
+        """The same results as one :class:`ClientResult` per client."""
+        return [ClientResult(i, {k: v[j] for k, v in self.message.items()},
+                             {k: v[j] for k, v in self.new_state.items() if v[j] is not None},
+                             int(self.bits_up[j]), int(self.oracle_full[j]),
+                             int(self.oracle_samples[j]),
+                             None if self.buffers is None else self.buffers[j])
+                for j, i in enumerate(self.client_ids)]
+
+
+def client_results(results: list[ClientResult | BatchResult]) -> list[ClientResult]:
+    """``results`` with every batch split into its clients' results."""
+    return [r for block in results
+            for r in (block.split() if isinstance(block, BatchResult) else [block])]
+
+
 class HookError(RuntimeError):
     """An exception raised inside an algorithm hook, tagged with round, client and hook."""
 
@@ -71,20 +105,21 @@ class RoundAborted(RuntimeError):
 
 
 def run_round(executor: Any, store: ClientStateStore, plan: RoundPlan,
-              client_ids: list[int]) -> list[ClientResult]:
+              client_ids: list[int]) -> list[ClientResult | BatchResult]:
     """The results of the round's clients, in the order of ``client_ids``.
 
-    A round executor (remote workers) receives the plan itself, since a closure cannot travel;
-    any other executor maps :func:`run_client`.
+    A round executor (remote workers, the vectorized executor) receives the plan itself, since a
+    closure cannot travel (and a batch needs every client at once); its results may be batches.
+    Any other executor maps :func:`run_client`.
     """
-    if isinstance(executor, RoundExecutor):
+    if is_round_executor(executor):
         return executor.run_round(plan, client_ids, store)
     return executor.map(lambda i, view: run_client(view, store, plan, i), client_ids)
 
 
 def collect_states(executor: Any, store: ClientStateStore) -> None:
     """Bring the client states that a round executor keeps elsewhere into ``store``."""
-    if isinstance(executor, RoundExecutor):
+    if is_round_executor(executor):
         executor.collect_states(store)
 
 

@@ -88,9 +88,20 @@ class PlainSGD:
         self.param = param
         self.param_groups = [{"params": [param], "lr": lr}]
 
-    @torch.no_grad()
     def step(self) -> None:
-        self.param.add_(self.param.grad, alpha=-self.param_groups[0]["lr"])
+        param = self.param
+        if param.requires_grad:  # an autograd leaf: update it outside the graph
+            with torch.no_grad():
+                param.add_(param.grad, alpha=-self.param_groups[0]["lr"])
+        else:  # a plain tensor (the local iterates): no context to enter
+            param.add_(param.grad, alpha=-self.param_groups[0]["lr"])
+
+    def step_along(self, param: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """:meth:`step` with ``g`` as the gradient of ``param`` (the same arithmetic)."""
+        if param.requires_grad:
+            with torch.no_grad():
+                return param.add_(g, alpha=-self.param_groups[0]["lr"])
+        return param.add_(g, alpha=-self.param_groups[0]["lr"])
 
     def state_dict(self) -> dict:
         return {"state": {}, "param_groups": [{"lr": self.param_groups[0]["lr"]}]}

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 import torch
 from torch import nn
 
+from ..data.sparse import dense_rows, matvec, rmatvec
 from .losses import Regularizer
 
 
@@ -110,6 +111,10 @@ class ModuleOracle:
         twin.buffers0 = self.buffers0.to(device)
         return twin
 
+    def load_buffers(self, buffers: torch.Tensor) -> None:
+        """Set the module's floating buffers (batch-norm statistics) to ``buffers``."""
+        self._flat_buffers.copy_(buffers)
+
     def predict(self, x: torch.Tensor, inputs: torch.Tensor,
                 buffers: torch.Tensor | None = None, train: bool = False) -> torch.Tensor:
         """Model outputs at ``x``.
@@ -162,13 +167,18 @@ class ModuleOracle:
 
 
 class LinearMSEOracle(ModuleOracle):
-    """Closed form for ``mean((X w - y)^2)``: gradient ``2/B X^T (X w - y)`` (no buffers)."""
+    """Closed form for ``mean((A w - y)^2)``: gradient ``2/B A^T (A w - y)`` (no buffers).
+
+    A holds dense or sparse samples (``data/sparse.py``).
+    """
+
+    sparse_inputs = True
 
     glm_loss = "mse"
 
     def predict(self, x: torch.Tensor, inputs: torch.Tensor,
                 buffers: torch.Tensor | None = None, train: bool = False) -> torch.Tensor:
-        return inputs.reshape(inputs.shape[0], -1) @ x
+        return matvec(inputs, x)
 
     def value(self, x: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
               buffers: torch.Tensor | None = None) -> torch.Tensor:
@@ -178,36 +188,41 @@ class LinearMSEOracle(ModuleOracle):
     def value_and_grad(self, x: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
                        buffers: torch.Tensor | None = None, train: bool = True
                        ) -> tuple[torch.Tensor, torch.Tensor]:
-        a = inputs.reshape(inputs.shape[0], -1)
-        r = a @ x - targets
-        grad = a.T @ r * (2.0 / r.numel())
+        r = matvec(inputs, x) - targets
+        grad = rmatvec(inputs, r) * (2.0 / r.numel())
         return (r.dot(r) / r.numel() + self.reg.value(x, self.reg_alpha),
                 grad + self.reg.grad(x, self.reg_alpha))
 
     def grad(self, x: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
              buffers: torch.Tensor | None = None) -> torch.Tensor:
-        a = inputs.reshape(inputs.shape[0], -1)
-        grad = a.T @ (a @ x - targets) * (2.0 / targets.numel())
+        if type(inputs) is torch.Tensor and inputs.dim() == 2:  # the usual case, inlined
+            grad = inputs.T @ (inputs @ x - targets) * (2.0 / targets.numel())
+        else:
+            grad = rmatvec(inputs, matvec(inputs, x) - targets) * (2.0 / targets.numel())
         return grad if self.reg.is_zero else grad + self.reg.grad(x, self.reg_alpha)
 
     def hessian(self, x: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor
                 ) -> torch.Tensor:
         """The (d, d) Hessian ``2/B A^T A + l2 I`` (second-order methods, e.g. FedNL)."""
-        from .logistic_oracle import regularizer_hessian
-        a = inputs.reshape(inputs.shape[0], -1)
+        from .glm import regularizer_hessian
+        a = dense_rows(inputs)
         return a.T @ a * (2.0 / targets.numel()) + regularizer_hessian(self, x.numel(), x)
 
 
 def build_oracle(module: nn.Module, loss_name: str, loss: Callable, reg: Regularizer,
                  reg_alpha: float, output_dim: int, train_mode: bool = True) -> ModuleOracle:
     """The fastest exact oracle for this model/loss pair (closed forms for linear models)."""
-    linear_only = [type(m) for m in module.modules() if not isinstance(m, nn.Sequential)]
-    linear = output_dim == 1 and linear_only == [nn.Flatten, nn.Linear] and all(
+    if is_linear(module, output_dim) and loss_name == "mse":
+        return LinearMSEOracle(module, loss, reg, reg_alpha, train_mode)
+    if is_linear(module, output_dim) and loss_name == "logistic":
+        from .glm import LogisticLinearOracle
+        return LogisticLinearOracle(module, loss, reg, reg_alpha, train_mode)
+    return ModuleOracle(module, loss, reg, reg_alpha, train_mode)
+
+
+def is_linear(module: nn.Module, output_dim: int) -> bool:
+    """A bias-free linear map of the flattened input to one output, all of it trained."""
+    layers = [type(m) for m in module.modules() if not isinstance(m, nn.Sequential)]
+    return output_dim == 1 and layers == [nn.Flatten, nn.Linear] and all(
         m.bias is None and m.weight.requires_grad
         for m in module.modules() if isinstance(m, nn.Linear))
-    if linear and loss_name == "mse":
-        return LinearMSEOracle(module, loss, reg, reg_alpha, train_mode)
-    if linear and loss_name == "logistic":
-        from .logistic_oracle import LogisticOracle
-        return LogisticOracle(module, loss, reg, reg_alpha, train_mode)
-    return ModuleOracle(module, loss, reg, reg_alpha, train_mode)

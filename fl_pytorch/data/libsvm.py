@@ -6,15 +6,20 @@ the LIBSVM site when missing and online. ``mushrooms`` and ``phishing`` have no 
 shuffle (seed 1234) keeps 20% for testing. ``--dataset libsvm --data-path FILE`` reads any
 binary-label file (its test split is ``FILE.t`` when present, else none).
 
-Features become a dense float64 matrix with a constant 1 prepended (the bias, left out with
-``--no-intercept``); the two label values become -1 and +1. 10 clients by default, split by
-``--partition``.
+Features are held sparse, as the rows of a CSR matrix (``data/sparse.py``: news20.binary's 1.36M
+features take 100 MB instead of 200 GB), with a constant 1 prepended (the bias, left out with
+``--no-intercept``); the two label values become -1 and +1. The linear models use them as they
+are (closed-form oracles); another model gets a dense copy when it fits in memory
+(``engine/simulation.py``). 10 clients by default, split by ``--partition``.
 
 For ``f_i(x) = 1/n_i sum_j log(1 + exp(-b_j a_j^T x))`` the smoothness constants are
 ``L_i = lambda_max(A_i^T A_i) / (4 n_i)`` and ``L = lambda_max(sum_i w_i A_i^T A_i / n_i) / 4``
 (the logistic function's second derivative is at most 1/4); they go to ``dataset.info`` (``L``,
 ``L_i``, and ``mu = mu_i = 0``: convex, not strongly) for theoretical step sizes, which add an l2
-regularizer's alpha to all of them (``core/theory.py``).
+regularizer's alpha to all of them (``core/theory.py``). Each top eigenvalue comes from the
+smaller of the two Gram matrices (``A^T A`` or ``A A^T``): dense and exact up to
+:data:`DENSE_GRAM` rows, else by Lanczos iterations (``scipy.sparse.linalg.eigsh``) on products
+with the sparse samples, never forming the large one.
 """
 
 from __future__ import annotations
@@ -31,17 +36,31 @@ from .centralized import federate
 from .download import ensure, fetch
 from .federated import FederatedDataset
 from .registry import register_dataset
+from .sparse import SparseRows
 
 URL = "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/binary/"
 WITH_TEST_FILE = [f"{family}{i}a" for family in "aw" for i in range(1, 10)]
 SPLIT_80_20 = ["mushrooms", "phishing"]
 
 
-def lambda_max_gram(a: np.ndarray) -> float:
-    """Largest eigenvalue of ``A^T A`` (through the smaller of the two Gram matrices)."""
-    if a.size == 0:
+#: the largest Gram matrix whose top eigenvalue is computed densely (beyond: Lanczos)
+DENSE_GRAM = 2000
+
+
+def lambda_max_gram(a: Any) -> float:
+    """Largest eigenvalue of ``A^T A`` for a scipy.sparse matrix A."""
+    if a.shape[0] == 0 or a.nnz == 0:
         return 0.0
-    return top_eigenvalue(a.T @ a if a.shape[0] >= a.shape[1] else a @ a.T)
+    small = min(a.shape)
+    if small <= DENSE_GRAM:
+        return top_eigenvalue((a.T @ a if a.shape[0] >= a.shape[1] else a @ a.T).toarray())
+    from scipy.sparse.linalg import LinearOperator, eigsh
+    if a.shape[0] >= a.shape[1]:
+        op = LinearOperator((small, small), matvec=lambda v: a.T @ (a @ v), dtype=np.float64)
+    else:
+        op = LinearOperator((small, small), matvec=lambda v: a @ (a.T @ v), dtype=np.float64)
+    start = np.random.default_rng(0).standard_normal(small)
+    return float(eigsh(op, k=1, which="LA", v0=start, tol=1e-12)[0][0])
 
 
 def top_eigenvalue(gram: np.ndarray) -> float:
@@ -57,22 +76,24 @@ def top_eigenvalue(gram: np.ndarray) -> float:
     return float(eigsh(gram, k=1, which="LA", v0=start, tol=1e-15)[0][0])
 
 
-def smoothness(x: np.ndarray, indices: list[np.ndarray], weights: np.ndarray
-               ) -> dict[str, Any]:
-    """``L``, ``L_i``, ``mu``, ``mu_i`` of the logistic loss on the clients' rows of ``x``.
+def smoothness(x: Any, indices: list[np.ndarray], weights: np.ndarray) -> dict[str, Any]:
+    """``L``, ``L_i``, ``mu``, ``mu_i`` of the logistic loss on the clients' rows of ``x`` (CSR).
 
-    Each client's d x d Gram matrix ``A_i^T A_i`` is formed once (``torch``'s BLAS) and serves
-    both its ``L_i`` and ``L``'s ``sum_i w_i A_i^T A_i / n_i``: no copy of the data (with more
-    features than samples, the smaller N x N Gram of the stacked rows instead).
+    With at most :data:`DENSE_GRAM` features and no more features than samples, each client's
+    d x d Gram matrix ``A_i^T A_i`` is formed once (``torch``'s BLAS) and serves both its ``L_i``
+    and ``L``'s ``sum_i w_i A_i^T A_i / n_i``; otherwise the weighted rows are stacked (sparse)
+    and the smaller Gram matrix, or Lanczos, gives ``L``.
     """
     d = x.shape[1]
-    if d > sum(len(ix) for ix in indices):  # more features than samples: the N x N Gram
-        stacked = np.concatenate([x[ix] * np.sqrt(w / len(ix)) for ix, w in zip(indices, weights)])
-        return {"L": lambda_max_gram(stacked) / 4, "mu": 0.0, "mu_i": [0.0] * len(indices),
-                "L_i": [lambda_max_gram(x[ix]) / (4 * len(ix)) for ix in indices]}
+    if d > DENSE_GRAM or d > sum(len(ix) for ix in indices):
+        from scipy.sparse import vstack
+        l_i = [lambda_max_gram(x[ix]) / (4 * len(ix)) for ix in indices]
+        stacked = vstack([x[ix] * np.sqrt(w / len(ix)) for ix, w in zip(indices, weights)])
+        return {"L": lambda_max_gram(stacked.tocsr()) / 4, "L_i": l_i, "mu": 0.0,
+                "mu_i": [0.0] * len(indices)}
     total, l_i = np.zeros((d, d)), []
     for ix, w in zip(indices, weights):
-        rows = torch.from_numpy(x[ix])
+        rows = torch.from_numpy(x[ix].toarray())
         gram = (rows.T @ rows).numpy()
         small = len(ix) < d  # the n_i x n_i Gram has the same top eigenvalue and is smaller
         l_i.append((lambda_max_gram(x[ix]) if small else top_eigenvalue(gram)) / (4 * len(ix)))
@@ -81,8 +102,8 @@ def smoothness(x: np.ndarray, indices: list[np.ndarray], weights: np.ndarray
 
 
 def read_libsvm(train: Path, test: Path | None, name: str, intercept: bool = True
-                ) -> tuple[Any, np.ndarray, Any, np.ndarray | None]:
-    """Sparse (CSR) features and -1/+1 labels of a train file and an optional test file.
+                ) -> tuple[Any, np.ndarray, Any, Any]:
+    """Sparse CSR features and -1/+1 labels of a train file and an optional test file.
 
     The bias column (all ones) comes first unless ``intercept`` is False.
     """
@@ -105,7 +126,7 @@ def read_libsvm(train: Path, test: Path | None, name: str, intercept: bool = Tru
     def features(x: Any) -> Any:
         if intercept:
             x = hstack([csr_matrix(np.ones((x.shape[0], 1))), x])
-        return csr_matrix(x)
+        return csr_matrix(x, dtype=np.float64)
     x, y = features(loaded[0]), np.where(loaded[1] == values[1], 1.0, -1.0)
     if not test:
         return x, y, None, None
@@ -113,15 +134,7 @@ def read_libsvm(train: Path, test: Path | None, name: str, intercept: bool = Tru
 
 
 def check_features(name: str, train: Path, loaded: list[Any]) -> None:
-    """Finite features and labels, and a dense matrix that fits in this machine's memory."""
-    from ..utils.sizes import human_bytes, machine_memory
-    columns = loaded[0].shape[1] + 1
-    rows = sum(m.shape[0] for m in loaded[0::2])
-    need = 8 * rows * columns
-    if need > machine_memory():
-        raise ConfigError(f"--dataset: {name!r}: {train} has a feature index of {columns - 1}; "
-                          f"{rows} dense rows of {columns} features need {human_bytes(need)}, "
-                          "more than this machine's memory")
+    """Finite features and labels."""
     for part in loaded:
         values = part.data if hasattr(part, "data") else part
         if not np.isfinite(values).all():
@@ -150,42 +163,24 @@ def _files(name: str, config: Any) -> tuple[Path, Path | None]:
     return required[0], required[1] if len(required) > 1 else None
 
 
-class SparseRows:
-    """Sparse samples that ``federate`` can reorder (``rows[order]``) before they become dense."""
-
-    def __init__(self, matrix: Any):
-        self.matrix, self.shape = matrix, matrix.shape
-
-    def __getitem__(self, order: Any) -> SparseRows:
-        return SparseRows(self.matrix[np.asarray(order)])
-
-    def dense(self) -> torch.Tensor:
-        return torch.from_numpy(self.matrix.toarray())
-
-
 def load_libsvm(name: str, config: Any) -> FederatedDataset:
-    """Load a LIBSVM dataset, federate it and attach its smoothness constants.
-
-    The samples are split among clients (their rows reordered) while still sparse, and made
-    dense once, in client order: one dense copy of the data at any time.
-    """
+    """Load a LIBSVM dataset (sparse), federate it and attach its smoothness constants."""
     train, test = _files(name, config)
     x, y, tx, ty = read_libsvm(train, test, name, not config.no_intercept)
     if name in SPLIT_80_20:
         order = np.random.RandomState(1234).permutation(len(y))
         cut = int(0.8 * len(y))
         x, y, tx, ty = x[order[:cut]], y[order[:cut]], x[order[cut:]], y[order[cut:]]
-    ds = federate(name, config, SparseRows(x), torch.from_numpy(y), task="binary",
+    ds = federate(name, config, SparseRows.from_scipy(x), torch.from_numpy(y), task="binary",
                   output_dim=1, default_clients=10,
-                  test_x=None if tx is None else torch.from_numpy(tx.toarray()),
+                  test_x=None if tx is None else SparseRows.from_scipy(tx),
                   test_y=None if ty is None else torch.from_numpy(ty),
                   info={"num_classes": 2, "features": x.shape[1], "file": str(train)})
-    ds.x = ds.x.dense()
     indices = [ix.numpy() for ix in ds.client_indices]
     sizes = np.array([len(ix) for ix in indices], dtype=np.float64)
     weights = sizes / sizes.sum() if config.client_weights == "data-size" \
         else np.full(len(indices), 1.0 / len(indices))
-    ds.info.update(smoothness(ds.x.numpy(), indices, weights))
+    ds.info.update(smoothness(ds.x.to_scipy(), indices, weights))
     return ds
 
 

@@ -14,8 +14,11 @@ pooled into one test split. Files, under ``--data-path``:
 - ``cifar100_fl/fed_cifar100_{train,test}.h5``: ``image`` (32x32x3 uint8) and ``label``
   (100 classes), normalized like CIFAR.
 
-``emnist`` and ``full_shakespeare`` are the same data pooled into a centralized dataset (the
-original tool's single-client runs; ``--num-clients``/``--partition`` split them like any other).
+The natural datasets are read lazily (``data/tff_lazy.py``): checked and counted at load, a
+client's samples decoded when first used and kept in a bounded cache, so full FEMNIST (3,400
+writers, 2.1 GB of pixels) needs no more memory than the clients in use. ``emnist`` and
+``full_shakespeare`` are the same data pooled into a centralized dataset (the original tool's
+single-client runs; ``--num-clients``/``--partition`` split them like any other), held in memory.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from .cifar import _images
 from .download import ensure, extract, fetch
 from .federated import FederatedDataset
 from .registry import register_dataset
+from .tff_lazy import lazy_clients
 
 SEQ_LEN = 80
 VOCAB = list("dhlptx@DHLPTX $(,048cgkoswCGKOSW[_#'/37;?bfjnrvzBFJNRVZ\"&*.26:\naeimquyAEIMQUY]!%)"
@@ -108,6 +112,34 @@ def _cifar100(group: Any) -> tuple[torch.Tensor, torch.Tensor]:
     return _images(rows), _labels(group, len(images), 100)
 
 
+def _described(group: Any, name: str, tail: tuple[int, ...]) -> int:
+    """The sample count of numeric field ``name`` of shape ``(n, *tail)``, from its metadata."""
+    import h5py
+    item = group.get(name) if isinstance(group, h5py.Group) else None
+    if not isinstance(item, h5py.Dataset):
+        raise _bad_file(group, f"has no dataset {name!r}")
+    if item.dtype.kind not in "fiub":
+        raise _bad_file(group, f"{name!r} does not hold numbers (dtype {item.dtype})")
+    if item.ndim != 1 + len(tail) or item.shape[1:] != tail:
+        raise _bad_file(group, f"{name!r} has shape {item.shape}; expected (n, "
+                        f"{', '.join(map(str, tail))})".replace(", )", ")"))
+    return item.shape[0]
+
+
+def _count_images(field: str, tail: tuple[int, ...], classes: int) -> Callable[[Any], int]:
+    """Samples of an image client, checked without reading the images (labels are read)."""
+    def count(group: Any) -> int:
+        n = _described(group, field, tail)
+        _labels(group, n, classes)
+        return n
+    return count
+
+
+def _count_rows(group: Any) -> int:
+    """Rows of a Shakespeare client (its snippets are read: they are small)."""
+    return len(_shakespeare(group)[0])
+
+
 @dataclass(frozen=True)
 class TffLayout:
     """Files, URL and record decoding of one TFF dataset."""
@@ -118,13 +150,21 @@ class TffLayout:
     decode: Callable[[Any], tuple[torch.Tensor, torch.Tensor]]
     task: str
     output_dim: int
+    #: a client's sample count, from the file's metadata (checked as decode would)
+    count: Callable[[Any], int]
+    sample_shape: tuple[int, ...]
+    dtypes: tuple[torch.dtype, torch.dtype]
 
 
-FEMNIST = TffLayout("femnist", "fed_emnist", "fed_emnist.tar.bz2", _femnist, "classification", 62)
+FEMNIST = TffLayout("femnist", "fed_emnist", "fed_emnist.tar.bz2", _femnist, "classification", 62,
+                    _count_images("pixels", (28, 28), 62), (1, 28, 28),
+                    (torch.float32, torch.int64))
 SHAKESPEARE = TffLayout("shakespeare", "shakespeare", "shakespeare.tar.bz2", _shakespeare,
-                        "next_token", VOCAB_SIZE)
+                        "next_token", VOCAB_SIZE, _count_rows, (SEQ_LEN,),
+                        (torch.int64, torch.int64))
 CIFAR100_FL = TffLayout("cifar100_fl", "fed_cifar100", "fed_cifar100.tar.bz2", _cifar100,
-                        "classification", 100)
+                        "classification", 100, _count_images("image", (32, 32, 3), 100),
+                        (3, 32, 32), (torch.float32, torch.int64))
 URL = "https://storage.googleapis.com/tff-datasets-public/"
 
 
@@ -148,10 +188,8 @@ def read_clients(path: Path, decode: Callable, limit: int = 0
         return ids, [decode(examples[c]) for c in ids]
 
 
-def read_tff(layout: TffLayout, config: Any, name: str, limit: int
-             ) -> tuple[list[str], list[tuple[torch.Tensor, torch.Tensor]], torch.Tensor,
-                        torch.Tensor]:
-    """Train clients (ids and data) and the pooled test split of one TFF dataset."""
+def tff_files(layout: TffLayout, config: Any, name: str) -> tuple[Path, Path]:
+    """The train and test files of one TFF dataset (downloaded when missing and allowed)."""
     from .optional import require
     require("h5py", "h5py", name)
     root = Path(config.data_path)
@@ -163,6 +201,14 @@ def read_tff(layout: TffLayout, config: Any, name: str, limit: int
 
     ensure(name, root, [train, test], f"get {URL}{layout.archive} and unpack it into {folder}, "
            "or run once online without --offline", download, config.offline)
+    return train, test
+
+
+def read_tff(layout: TffLayout, config: Any, name: str, limit: int
+             ) -> tuple[list[str], list[tuple[torch.Tensor, torch.Tensor]], torch.Tensor,
+                        torch.Tensor]:
+    """Train clients (ids and data, decoded) and the pooled test split of one TFF dataset."""
+    train, test = tff_files(layout, config, name)
     ids, clients = read_clients(train, layout.decode, limit)
     _, test_parts = read_clients(test, layout.decode)
     return (ids, clients, torch.cat([p[0] for p in test_parts]),
@@ -184,17 +230,15 @@ def _natural(name: str, layout: TffLayout):
             raise ConfigError(f"--partition: invalid value {spec!r}; dataset {name!r} has its "
                               f"natural clients (use {name!r}'s pooled variant or a centralized "
                               "dataset to re-partition)")
-        ids, clients, tx, ty = read_tff(layout, config, name, config.num_clients)
-        kept = [i for i, c in enumerate(clients) if len(c[1])]  # a client needs data to train
-        clients = [clients[i] for i in kept]
-        x, y = torch.cat([c[0] for c in clients]), torch.cat([c[1] for c in clients])
-        info = {"partition": "natural", "client_ids": [ids[i] for i in kept],
-                "task": layout.task, "test_samples": len(ty), **_info(layout)}
-        indices = ranges([len(c[1]) for c in clients])
-        return FederatedDataset(name=name, x=x, y=y, client_indices=indices,
-                                input_shape=tuple(x.shape[1:]), output_dim=layout.output_dim,
+        train, test = tff_files(layout, config, name)
+        ids, x, y = lazy_clients(train, layout, config.num_clients, keep_empty=False)
+        _, tx, ty = lazy_clients(test, layout)
+        info = {"partition": "natural", "client_ids": ids, "task": layout.task,
+                "test_samples": len(ty), "lazy": True, **_info(layout)}
+        return FederatedDataset(name=name, x=x, y=y, client_indices=ranges(x.sizes),
+                                input_shape=layout.sample_shape, output_dim=layout.output_dim,
                                 task=layout.task, test_x=tx, test_y=ty, info=info)
-    load.__doc__ = f"Loader for --dataset {name} (natural TFF clients)."
+    load.__doc__ = f"Loader for --dataset {name} (natural TFF clients, read lazily)."
     return load
 
 

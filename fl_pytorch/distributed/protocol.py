@@ -19,6 +19,8 @@ from typing import Any
 import torch
 
 from ..core.local import ClientResult, RoundPlan
+from ..data.lazy import LazyRows
+from ..data.sparse import SparseRows
 from .frames import ProtocolError, field
 
 Header = dict[str, Any]
@@ -203,7 +205,9 @@ def fingerprint(sim: Any) -> str:
     """SHA-256 of what must be identical on master and workers: x0, the data, the weights."""
     digest = hashlib.sha256()
     data = sim.dataset
-    for t in (sim.x0, sim.weights, data.x, data.y, *data.client_indices):
+    def parts(t: Any) -> Any:  # sparse and lazily read samples give their tensors in turn
+        return t.tensors() if isinstance(t, (SparseRows, LazyRows)) else (t,)
+    for t in (sim.x0, sim.weights, *parts(data.x), *parts(data.y), *data.client_indices):
         digest.update(f"{t.dtype}{tuple(t.shape)}".encode())
         digest.update(t.detach().contiguous().cpu().reshape(-1).view(torch.uint8).numpy())
     return digest.hexdigest()

@@ -19,10 +19,11 @@ import torch
 
 from ..config import Config
 from ..core.client_state import ClientStateStore
-from ..core.local import run_client
+from ..core.local import client_results, run_client
 from ..engine.executors import build_executor
 from ..engine.simulation import build_simulation
 from ..errors import ConfigError
+from ..execution.base import is_round_executor
 from ..plugins import plugin_key, plugin_names
 from ..utils.addresses import valid_device
 from .frames import Channel, ProtocolError, expect, field
@@ -55,9 +56,9 @@ class Progress:
         with self._lock:
             self.round, self.done, self.stage = round_index, 0, "training"
 
-    def step(self) -> None:
+    def step(self, clients: int = 1) -> None:
         with self._lock:
-            self.done += 1
+            self.done += clients
 
     def set_stage(self, stage: str) -> None:
         with self._lock:
@@ -199,7 +200,11 @@ class Session:
             return result
         began = time.perf_counter()
         try:
-            results = executor.map(task, clients)
+            if is_round_executor(executor):  # the vectorized executor: batches
+                results = client_results(executor.run_round(plan, clients, store))
+                self.progress.step(len(results))
+            else:
+                results = executor.map(task, clients)
         except Exception as e:  # a hook failed: the master fails the run with this message
             self.channel.send({"type": "error", "round": plan.round,
                                "message": f"{type(e).__name__}: {e}"})

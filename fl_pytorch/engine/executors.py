@@ -1,10 +1,12 @@
 """The local executor of a simulation: ``--threadpool-for-local-opt`` and the algorithm's form.
 
-Sequential for 0; per-device pools for N; for ``auto``, the batched clients of an algorithm that
-has them (the FedNL family; not with a deadline: those clients update their own states, and a
-late client's update must be dropped), else sequential measured against the pools (when the
-pools would run more than one thread). Remote workers (``--external-devices``) are the API's choice
-(``fl_pytorch.distributed.remote_executor``).
+Sequential for 0; per-device pools for N; the vectorized executor for ``vectorized`` (refused
+at setup when the run cannot be vectorized: ``vectorized/choice.py``). For ``auto``: the batched
+clients of an algorithm that has them (the FedNL family; not with a deadline: those clients
+update their own states, and a late client's update must be dropped), else the vectorized
+executor for a linear model's closed-form oracle when nothing prevents it, else sequential
+measured against the pools (when the pools would run more than one thread). Remote workers
+(``--external-devices``) are the API's choice (``fl_pytorch.distributed.remote_executor``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ..execution.auto import AutoExecutor
 from ..execution.base import Executor
 from ..execution.device_pool import DevicePoolExecutor
 from ..execution.sequential import SequentialExecutor
+from ..vectorized import VectorizedExecutor, prefers_vectorized
 from .batched_executor import BatchedExecutor
 
 
@@ -28,6 +31,8 @@ def build_executor(sim: Any) -> Executor:
                           "(run, prepare) or the command line, which connect to them")
     if spec.kind == "auto" and "batched" in sim.algorithm.extra and not sim.system.deadline:
         return BatchedExecutor(SequentialExecutor())  # its clients keep their states: no deadline
+    if spec.kind == "vectorized" or (spec.kind == "auto" and prefers_vectorized(sim)):
+        return VectorizedExecutor()
     if spec.kind == "auto":
         workers = factory.auto_workers_per_device(devices, config.intra_op_threads)
         if workers * len(devices) == 1:

@@ -22,7 +22,14 @@ import torch
 from ..core.aggregation import mean_buffers, weighted_mean
 from ..core.context import ServerContext
 from ..core.hooks import RoundStart
-from ..core.local import ClientResult, RoundAborted, RoundPlan, run_round
+from ..core.local import (
+    BatchResult,
+    ClientResult,
+    RoundAborted,
+    RoundPlan,
+    client_results,
+    run_round,
+)
 from ..core.optim import scheduled_lr, set_lr
 from ..core.probes import ObjectiveProbe
 from ..core.sampling import sample_clients
@@ -39,7 +46,7 @@ class RoundOutcome:
     round: int
     lr: float
     participants: list[int] = field(default_factory=list)
-    results: list[ClientResult] = field(default_factory=list)
+    results: list[ClientResult | BatchResult] = field(default_factory=list)
     direction_norm: float = math.nan
     bits_down: int = 0
     #: bits per participant of the server's questions between messages and step (line search)
@@ -86,9 +93,10 @@ class RoundRunner:
             state.downlink.replicas.update(replicas)
             raise
         timing = self._timing(t, asked, results, bits_per_client)
-        kept = set(timing.kept)
-        results = [r for r in results if r.client_id in kept]
-        sctx.participants = [i for i in sctx.participants if i in kept]
+        if timing.late:  # their results (a batch's rows too) are dropped
+            kept = set(timing.kept)
+            results = [r for r in client_results(results) if r.client_id in kept]
+            sctx.participants = [i for i in sctx.participants if i in kept]
         bits_down = bits_per_client * len(timing.client_time)  # late clients got the broadcast
         if not results:
             return RoundOutcome(t, sctx.lr, bits_down=bits_down, timing=timing)
@@ -104,13 +112,18 @@ class RoundRunner:
         gone = set(self.sim.system.dropped(t, clients))
         return [i for i in clients if i not in gone] if gone else clients
 
-    def _timing(self, t: int, asked: list[int], results: list[ClientResult],
+    def _timing(self, t: int, asked: list[int], results: list[ClientResult | BatchResult],
                 bits_down: int) -> RoundTiming:
         """The system model's view of round t: who is kept, who is late, how long it took."""
-        dim = self.sim.dim
-        return self.sim.system.round_timing(t, asked, {
-            r.client_id: ClientWork(1, training_flops(dim, r.oracle_samples), r.bits_up,
-                                    bits_down) for r in results})
+        dim, work = self.sim.dim, {}
+        for r in results:
+            if isinstance(r, BatchResult):
+                rows = zip(r.client_ids, r.oracle_samples.tolist(), r.bits_up.tolist())
+            else:
+                rows = [(r.client_id, r.oracle_samples, r.bits_up)]
+            for i, samples, bits in rows:
+                work[i] = ClientWork(1, training_flops(dim, samples), bits, bits_down)
+        return self.sim.system.round_timing(t, asked, work)
 
     def _broadcast(self, state: RunState, sctx: ServerContext, sampled: list[int]
                    ) -> tuple[RoundPlan, int, list[int]]:
@@ -136,13 +149,14 @@ class RoundRunner:
         plan = RoundPlan(sctx.round, x_sent, sent, local_lr, sctx.local_steps, buffers)
         return plan, bits, asked
 
-    def _aggregate(self, state: RunState, results: list[ClientResult]) -> dict[str, torch.Tensor]:
+    def _aggregate(self, state: RunState, results: list[ClientResult | BatchResult]
+                   ) -> dict[str, torch.Tensor]:
         """Step 4: persist the clients' new states; their weighted mean message and buffers."""
-        device = self.sim.device
         for r in results:
-            if r.new_state:
-                state.store.put(r.client_id, {**state.store.get(r.client_id, device),
-                                              **r.new_state})
+            if isinstance(r, BatchResult):
+                state.store.put_many(r.client_ids, r.new_state)
+            elif r.new_state:
+                state.store.update(r.client_id, r.new_state)
         state.buffers = mean_buffers(results, self.sim.weights, state.buffers)
         return weighted_mean(results, self.sim.weights)
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
+
 from ..core.aggregation import model_state
 from ..core.callbacks import Callback, RunInfo
-from ..core.local import collect_states
+from ..core.local import BatchResult, collect_states
 from ..execution.evaluation import EvalPipeline
 from ..heterogeneity import INITIAL_ROW
 from ..tracking.monitor import peak_gpu_memory_mb
@@ -38,20 +40,19 @@ class Accounting:
         return row
 
     def after_round(self, state: RunState, outcome: RoundOutcome) -> Row:
-        bits_up = 0
-        totals, per_client = state.totals, state.per_client
+        ids, counts = _per_client_counts(outcome.results)
         probe_up, probe_down = outcome.probe_bits
-        for r in outcome.results:
-            bits_up += r.bits_up + probe_up
-            totals["oracle_grad_full"] += r.oracle_full
-            totals["oracle_grad_samples"] += r.oracle_samples
-            for key, value in zip(CLIENT_TOTALS, (r.oracle_full, r.oracle_samples,
-                                                  r.bits_up + probe_up, 1)):
-                per_client[key][r.client_id] += value
+        counts[2] += probe_up
+        for key, values in zip(CLIENT_TOTALS, counts):  # oracle calls, bits and rounds
+            state.per_client[key][ids] += values  # a client appears once in a round
         timing = outcome.timing
-        per_client["dropped"][timing.dropped] += 1
-        per_client["late"][timing.late] += 1
-        outcome.bits_down += probe_down * len(outcome.results)
+        state.per_client["dropped"][timing.dropped] += 1
+        state.per_client["late"][timing.late] += 1
+        outcome.bits_down += probe_down * len(ids)
+        totals = state.totals
+        bits_up = int(counts[2].sum())
+        totals["oracle_grad_full"] += int(counts[0].sum())
+        totals["oracle_grad_samples"] += int(counts[1].sum())
         totals["bits_up_cum"] += bits_up
         totals["bits_down_cum"] += outcome.bits_down
         sim_time_before = totals.get("sim_time_cum", 0.0)  # absent from older checkpoints
@@ -73,6 +74,24 @@ class Accounting:
                 "bits_up_cum": totals["bits_up_cum"], "bits_down_round": outcome.bits_down,
                 "bits_down_cum": totals["bits_down_cum"], "lr_global": outcome.lr,
                 "gpu_memory_mb": peak_gpu_memory_mb(self.devices)}
+
+
+def _per_client_counts(results: list) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(client ids, [full gradients, samples, bits, rounds] per client) of a round's results."""
+    ids, full, samples, bits = [], [], [], []
+    for r in results:
+        if isinstance(r, BatchResult):
+            ids.extend(r.client_ids)
+            full.extend(r.oracle_full.tolist())
+            samples.extend(r.oracle_samples.tolist())
+            bits.extend(r.bits_up.tolist())
+        else:
+            ids.append(r.client_id)
+            full.append(r.oracle_full)
+            samples.append(r.oracle_samples)
+            bits.append(r.bits_up)
+    counts = [np.asarray(v, dtype=np.int64) for v in (full, samples, bits)]
+    return np.asarray(ids, dtype=np.int64), counts + [np.ones(len(ids), dtype=np.int64)]
 
 
 class EvaluationSchedule:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,10 +34,13 @@ from ..core.theory import (
     selected_step_sizes,
 )
 from ..data.federated import FederatedDataset
+from ..data.lazy import LazyRows
+from ..data.sparse import SparseRows, dense_copy
 from ..execution.spec import ExecutorSpec, parse_executor_spec
 from ..heterogeneity import SystemModel
 from ..models.options import apply_model_options
 from ..utils.devices import parse_devices
+from ..vectorized import check_vectorized
 from .compat import (
     adapt_uplink,
     check_local_steps,
@@ -45,6 +49,9 @@ from .compat import (
     server_optimiser,
 )
 from .option_use import unused_options
+
+#: models whose closed-form oracles take sparse samples as they are (``core/glm.py``)
+SPARSE_MODELS = ("linear", "logistic_regression")
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ class Simulation:
     weights: torch.Tensor  # w_i, summing to one
     x0: torch.Tensor
     solution: torch.Tensor | None
-    client_data: list[tuple[torch.Tensor, torch.Tensor]]
+    client_data: Sequence[tuple[torch.Tensor, torch.Tensor]]
     downlink: Compressor  # --server-compressor
     setting: Setting  # the constants theory needs
     global_lr: float  # --global-lr, or the theoretical step size
@@ -119,8 +126,7 @@ class Simulation:
         data = self.dataset.to(device, self.dtype)
         return dataclasses.replace(
             self, dataset=data, device=torch.device(device),
-            client_data=[_client_view(data, ix) for ix in data.client_indices],
-            weights=self.weights.to(device), x0=self.x0.to(device),
+            client_data=client_views(data), weights=self.weights.to(device), x0=self.x0.to(device),
             solution=None if self.solution is None else self.solution.to(device))
 
     def problem_info(self) -> dict[str, Any]:
@@ -134,6 +140,26 @@ class Simulation:
             info["theoretical_step_sizes"] = {"global_lr": self.step_sizes.global_lr,
                                               "local_lr": self.step_sizes.local_lr}
         return info
+
+
+class LazyClientViews(Sequence):
+    """``client_data`` of lazily read samples (``data/lazy.py``): a client's samples when asked."""
+
+    def __init__(self, data: FederatedDataset):
+        self.data = data
+
+    def __len__(self) -> int:
+        return self.data.num_clients
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return _client_view(self.data, self.data.client_indices[i])
+
+
+def client_views(data: FederatedDataset) -> Sequence[tuple[torch.Tensor, torch.Tensor]]:
+    """Every client's (inputs, targets): views made now, or on demand for lazy samples."""
+    if isinstance(data.x, LazyRows):
+        return LazyClientViews(data)
+    return [_client_view(data, ix) for ix in data.client_indices]
 
 
 def _client_view(data: FederatedDataset, ix: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -150,7 +176,7 @@ def build_simulation(config: Config) -> Simulation:
 
     Errors a user can cause are ConfigErrors naming the option.
     """
-    from ..registries import ALGORITHMS, DATASETS, MODELS
+    from ..registries import ALGORITHMS, DATASETS
     config.validate()
     algorithm = ALGORITHMS.get(config.algorithm)
     options = parse_algorithm_options(algorithm, config.algorithm_options)
@@ -166,14 +192,8 @@ def build_simulation(config: Config) -> Simulation:
     sizes = dataset.client_sizes()
     weights = sizes / sizes.sum() if config.client_weights == "data-size" \
         else torch.full((dataset.num_clients,), 1.0 / dataset.num_clients, dtype=torch.float64)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.manual_init_seed)
-        model = apply_model_options(MODELS.get(config.model)(dataset), config)
-    model = model.to(device=device, dtype=dtype)
-    reg = REGULARIZERS.get(config.global_regulizer)
-    oracle = build_oracle(model, config.loss, LOSSES.get(config.loss), reg,
-                          config.global_regulizer_alpha, dataset.output_dim,
-                          train_mode=not config.turn_off_batch_normalization_and_dropout)
+    dataset, model, oracle = _model_and_oracle(config, dataset, device, dtype)
+    reg = oracle.reg
     x0 = scaled_x0(oracle.layout.flatten(model).clone(), options, config.model)
     solution = None
     l2 = reg.l2_alpha(config.global_regulizer_alpha)
@@ -195,15 +215,17 @@ def build_simulation(config: Config) -> Simulation:
         logging.getLogger("fl_pytorch").warning(line)
     if "check_setup" in algorithm.extra:  # e.g. FedNL: an exact Hessian oracle
         algorithm.extra["check_setup"](config, oracle, data)
-    return Simulation(config=config, algorithm=algorithm, options=options, dataset=data,
+    sim = Simulation(config=config, algorithm=algorithm, options=options, dataset=data,
                       oracle=oracle, uplink=uplink, device=device, dtype=dtype,
                       weights=weights.to(device=device, dtype=dtype), x0=x0, solution=solution,
-                      client_data=[_client_view(data, ix) for ix in data.client_indices],
+                      client_data=client_views(data),
                       downlink=downlink, setting=setting, global_lr=global_lr,
                       local_lr=local_lr, server_optimiser=server_opt, step_sizes=step_sizes,
                       devices=devices, local=LocalTraining.of(config),
                       executor_spec=parse_executor_spec(config.threadpool_for_local_opt),
                       system=system)
+    check_vectorized(sim)
+    return sim
 
 
 def _participation(config: Config, algorithm: Algorithm, num_clients: int) -> SystemModel:
@@ -213,6 +235,29 @@ def _participation(config: Config, algorithm: Algorithm, num_clients: int) -> Sy
                         config.num_clients_per_round, config.client_sampling_poisson)
     check_system(algorithm, config)
     return SystemModel.from_config(config, num_clients)
+
+
+def _model_and_oracle(config: Config, dataset: FederatedDataset, device: torch.device,
+                      dtype: torch.dtype) -> tuple[FederatedDataset, Any, ModuleOracle]:
+    """The model (seeded by ``--manual-init-seed``), its oracle, and the dataset.
+
+    The samples stay sparse only for an oracle that takes them so (the linear closed forms).
+    """
+    from ..registries import MODELS
+    sparse = isinstance(dataset.x, SparseRows)
+    if sparse and not (config.model in SPARSE_MODELS and config.loss in ("mse", "logistic")):
+        dataset = dense_copy(dataset, config.model)  # before a model that may not fit either
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.manual_init_seed)
+        model = apply_model_options(MODELS.get(config.model)(dataset), config)
+    model = model.to(device=device, dtype=dtype)
+    oracle = build_oracle(model, config.loss, LOSSES.get(config.loss),
+                          REGULARIZERS.get(config.global_regulizer),
+                          config.global_regulizer_alpha, dataset.output_dim,
+                          train_mode=not config.turn_off_batch_normalization_and_dropout)
+    if isinstance(dataset.x, SparseRows) and not oracle.sparse_inputs:
+        dataset = dense_copy(dataset, config.model)  # a linear model without a closed form
+    return dataset, model, oracle
 
 
 def _setting(config: Config, dataset: FederatedDataset, weights: torch.Tensor,

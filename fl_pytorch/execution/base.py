@@ -57,5 +57,10 @@ class RoundExecutor(Protocol):
         """A short description for logs and result files."""
 
 
+def is_round_executor(executor: Any) -> bool:
+    """Whether ``executor`` takes whole rounds (``isinstance`` of a runtime Protocol is slow)."""
+    return callable(getattr(executor, "run_round", None))
+
+
 class ClientTaskError(RuntimeError):
     """A client's task failed in a worker thread; the message names client and device."""

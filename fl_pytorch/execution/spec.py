@@ -9,7 +9,7 @@ from ..errors import ConfigError
 
 @dataclass(frozen=True)
 class ExecutorSpec:
-    """``sequential`` (0), ``pool`` (N worker threads per device) or ``auto``."""
+    """``sequential`` (0), ``pool`` (N worker threads per device), ``vectorized`` or ``auto``."""
 
     kind: str
     workers: int = 0
@@ -18,9 +18,9 @@ class ExecutorSpec:
 def parse_executor_spec(value: str | int) -> ExecutorSpec:
     """The executor that ``--threadpool-for-local-opt`` asks for."""
     text = str(value)
-    if text == "auto":
-        return ExecutorSpec("auto")
+    if text in ("auto", "vectorized"):
+        return ExecutorSpec(text)
     if not text.isdigit():
-        raise ConfigError(f"--threadpool-for-local-opt: invalid value {text!r}; valid: auto or "
-                          "an integer >= 0 (0 = sequential)")
+        raise ConfigError(f"--threadpool-for-local-opt: invalid value {text!r}; valid: auto, "
+                          "vectorized or an integer >= 0 (0 = sequential)")
     return ExecutorSpec("sequential") if int(text) == 0 else ExecutorSpec("pool", int(text))

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import psutil
 import torch
 
 from ..core.callbacks import Callback, RunInfo
@@ -123,12 +122,15 @@ class ResourceMonitor:
     """Takes snapshots; keep one instance (CPU percentages are measured between calls)."""
 
     def __init__(self) -> None:
+        import psutil  # here, not at import: a run that monitors nothing does without it
+        self._psutil = psutil
         self._process = psutil.Process()
         self._process.cpu_percent(None)
-        psutil.cpu_percent(None)
+        self._psutil.cpu_percent(None)
         self._nvml, self.gpu_state = _start_nvml()
 
     def snapshot(self) -> ResourceSnapshot:
+        psutil = self._psutil
         mem = psutil.virtual_memory()
         gpus = () if self._nvml is None else tuple(
             _gpu_status(self._nvml, i) for i in range(self._nvml.nvmlDeviceGetCount()))

@@ -6,10 +6,13 @@ order in which clients run, nor on how many threads or workers run them.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 _MASK = (1 << 64) - 1
 SERVER = -1  # stream id of the server (client sampling, shared coins)
+_CPU = torch.device("cpu")
 
 
 def _splitmix64(x: int) -> int:
@@ -19,17 +22,20 @@ def _splitmix64(x: int) -> int:
     return x ^ (x >> 31)
 
 
+@functools.lru_cache(maxsize=256)
+def _round_key(seed: int, round_index: int) -> int:
+    """The part of :func:`stream_seed` shared by every stream of a round (computed once)."""
+    return _splitmix64(_splitmix64(seed & _MASK) ^ (round_index & _MASK))
+
+
 def stream_seed(seed: int, round_index: int, stream: int) -> int:
     """A 63-bit seed mixing the three integers (distinct inputs give unrelated streams)."""
-    h = _splitmix64(seed & _MASK)
-    h = _splitmix64(h ^ (round_index & _MASK))
-    h = _splitmix64(h ^ (stream & _MASK))
-    return h >> 1
+    return _splitmix64(_round_key(seed, round_index) ^ (stream & _MASK)) >> 1
 
 
 def generator(seed: int, round_index: int, stream: int,
               device: torch.device | str = "cpu") -> torch.Generator:
     """A fresh torch generator for ``stream`` (a client id or SERVER) in ``round_index``."""
-    g = torch.Generator(device=device)
+    g = torch.Generator() if device == "cpu" or device == _CPU else torch.Generator(device=device)
     g.manual_seed(stream_seed(seed, round_index, stream))
     return g

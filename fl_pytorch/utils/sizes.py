@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import psutil
+import os
 
 
 def machine_memory() -> int:
-    """Bytes of RAM of this machine."""
-    return int(psutil.virtual_memory().total)
+    """Bytes of RAM of this machine (from the OS; psutil where sysconf cannot say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system
+        import psutil
+        return int(psutil.virtual_memory().total)
 
 
 def human_bytes(n: float) -> str:

@@ -347,3 +347,22 @@ def test_error_names_the_given_option():
     for spec in ("randk:0", "nosuch", "randk:5+topk:2"):
         with pytest.raises(ConfigError, match="^--server-compressor: "):
             parse_compressor(spec, "--server-compressor")
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("spec", [ex.spec for ex in ALL])
+def test_batched_form_draws_and_returns_what_each_row_would(spec, dtype):
+    """compress_batch on a [clients, d] stack = compress row by row with each client's
+    generator: the same values (rank-k: up to the SVD's rounding), the same bits, and every
+    generator left in the same state (so later draws match too)."""
+    comp = parse_compressor(spec)
+    x = torch.randn(6, 37, dtype=dtype, generator=torch.Generator().manual_seed(1))
+    x[2] = 0.0  # a client sending zeros (norms and maxima of 0)
+    batch_gens = [torch.Generator().manual_seed(50 + j) for j in range(6)]
+    row_gens = [torch.Generator().manual_seed(50 + j) for j in range(6)]
+    out = comp.compress_batch(x, batch_gens)
+    rows = [comp.compress(x[j].clone(), g) for j, g in enumerate(row_gens)]
+    tol = 1e-5 if dtype == torch.float32 else 1e-12
+    assert torch.allclose(out.value, torch.stack([r.value for r in rows]), rtol=tol, atol=tol)
+    assert out.bits.tolist() == [r.bits for r in rows]
+    assert all(torch.equal(a.get_state(), b.get_state()) for a, b in zip(batch_gens, row_gens))

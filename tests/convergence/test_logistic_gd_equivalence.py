@@ -33,7 +33,7 @@ def config(path, **changes):
 def numpy_gd(cfg, lr, rounds, alpha):
     """GD on mean_j log(1 + exp(-b_j a_j^T x)) + alpha/2 ||x||^2 from the simulator's x0."""
     sim = build_simulation(cfg)
-    a, b = sim.dataset.x.numpy(), sim.dataset.y.numpy()
+    a, b = sim.dataset.x.to_dense().numpy(), sim.dataset.y.numpy()
     x = sim.x0.numpy().copy()
 
     def f(x):

@@ -1,6 +1,6 @@
 """Exact second-order oracles: closed forms against autograd, batched against per-client.
 
-* ``LogisticOracle`` (value, gradient, Hessian) and ``LinearMSEOracle.hessian`` equal autograd
+* ``LogisticLinearOracle`` (value, gradient, Hessian) and ``LinearMSEOracle.hessian`` equal autograd
   (``torch.autograd.functional.hessian``) on random data, with and without an l2 regularizer;
 * ``ClientBatch`` (dense and sparse backends, all clients or a subset) equals the per-client
   oracles, and its sparse supports hold every nonzero Hessian entry;
@@ -20,7 +20,7 @@ from torch import nn
 from fl_pytorch.algorithms.second_order import newton_direction
 from fl_pytorch.compressors.matrix import pack, unpack
 from fl_pytorch.core.client_batch import ClientBatch
-from fl_pytorch.core.logistic_oracle import LogisticOracle
+from fl_pytorch.core.glm import LogisticLinearOracle
 from fl_pytorch.core.losses import LOSSES, REGULARIZERS
 from fl_pytorch.core.oracle import LinearMSEOracle, ModuleOracle, build_oracle
 
@@ -49,7 +49,7 @@ def test_closed_form_oracles_equal_autograd(loss, reg, alpha):
     model = linear_model()
     regularizer = REGULARIZERS.get(reg)
     fast = build_oracle(model, loss, LOSSES.get(loss), regularizer, alpha, 1)
-    assert isinstance(fast, LogisticOracle if loss == "logistic" else LinearMSEOracle)
+    assert isinstance(fast, LogisticLinearOracle if loss == "logistic" else LinearMSEOracle)
     slow = ModuleOracle(copy.deepcopy(model), LOSSES.get(loss), regularizer, alpha)
     a, b = sparse_clients()[3]
     x = torch.randn(D, dtype=torch.float64)

@@ -132,7 +132,7 @@ def test_build_executor_follows_the_option(quad_config, monkeypatch):
 
 def test_bad_thread_count_is_a_config_error(quad_config):
     with pytest.raises(ConfigError, match=r"--threadpool-for-local-opt: invalid value 'many'.*"
-                                          r"auto or an integer >= 0"):
+                                          r"auto, vectorized or an integer >= 0"):
         quad_config(threadpool_for_local_opt="many").validate()
 
 
