@@ -128,6 +128,27 @@ def test_dropout_and_deadline_runs_are_identical_across_repeats_and_thread_count
         assert other["final_params"].tobytes() == first["final_params"].tobytes()
 
 
+@pytest.mark.parametrize("algorithm", ["fedavg", "scaffold"])
+def test_the_vectorized_executor_drops_the_same_clients_and_reaches_the_same_model(
+        system_config, tmp_path, algorithm):
+    deadline = deadline_for_fraction(_client_times(run(system_config(), out=tmp_path / "f.bin")),
+                                     0.3)
+    changes = dict(algorithm=algorithm, client_dropout=0.2, round_deadline=deadline,
+                   client_sampling_type="uniform", num_clients_per_round=6)
+    one_by_one, batched = (run(system_config(**changes, threadpool_for_local_opt=t),
+                               out=tmp_path / f"{t}.bin") for t in ("0", "vectorized"))
+    assert batched["environment"]["executor"].startswith("vectorized")
+    assert one_by_one["metrics"]["clients_late"].sum() > 0
+    for name in ("sim_time", "clients_dropped", "clients_late", "clients_in_round",
+                 "bits_up_cum"):
+        np.testing.assert_allclose(batched["metrics"][name], one_by_one["metrics"][name],
+                                   rtol=1e-12)
+    for key in ("dropped", "late", "rounds", "bits_up"):
+        np.testing.assert_array_equal(batched["clients"][key], one_by_one["clients"][key])
+    np.testing.assert_allclose(batched["final_params"], one_by_one["final_params"], rtol=0,
+                               atol=1e-12)
+
+
 def test_a_resumed_run_continues_the_simulated_clock(system_config, tmp_path):
     changes = dict(client_dropout=0.2, client_sampling_type="uniform", num_clients_per_round=5)
     straight = run(system_config(**changes), out=tmp_path / "straight.bin")
