@@ -13,12 +13,14 @@ from typing import Any
 import torch
 
 from ..core.algorithm import Algorithm, State, Work
+from ..core.batchable import batchable
 from ..core.context import ClientContext, ServerContext
 from ..core.theory import Setting, StepSizes
 from .registry import register_algorithm
 from .second_order import resolve
 
 
+@batchable
 def send_gradient(ctx: ClientContext, x: torch.Tensor, y: torch.Tensor, work: Work
                   ) -> tuple[State, State]:
     """LOCAL_STATE: the exact local gradient."""

@@ -62,13 +62,22 @@ class SparseRows:
     def is_floating_point(self) -> bool:
         return True
 
-    def to(self, device: torch.device | str | None = None, dtype: torch.dtype | None = None
-           ) -> SparseRows:
-        """The rows on ``device`` with values of ``dtype`` (itself when nothing changes)."""
+    def to(self, device: torch.device | str | torch.dtype | None = None,
+           dtype: torch.dtype | None = None) -> SparseRows:
+        """The rows on ``device`` with values of ``dtype`` (itself when nothing changes).
+
+        As with tensors, ``rows.to(torch.float64)`` changes the dtype only.
+        """
+        if isinstance(device, torch.dtype):
+            device, dtype = None, device
         values = self.values.to(device=device, dtype=dtype)
         if values is self.values:
             return self
         return SparseRows(self.crow.to(device), self.col.to(device), values, self.columns)
+
+    def cpu(self) -> SparseRows:
+        """The rows in the CPU's memory."""
+        return self.to("cpu")
 
     def row_ids(self) -> torch.Tensor:
         """The row of every nonzero (computed once)."""

@@ -17,7 +17,10 @@ def vectorization_obstacle(sim: Any) -> str | None:
     name = "local_gradient" if alg.local_steps else "local_state"
     hook = getattr(alg, name)
     if not is_batchable(hook):
+        own = ("; its clients run batched by its own executor under auto "
+               "(engine/batched_executor.py)") if "batched" in alg.extra else ""
         return (f"--algorithm {alg.name}: its {name.upper()} hook "
-                f"{getattr(hook, '__name__', repr(hook))} is not batchable (core/batchable.py)")
+                f"{getattr(hook, '__name__', repr(hook))} is not batchable (core/batchable.py)"
+                f"{own}")
     layer = obstacle(sim.oracle)
     return None if layer is None else f"--model {sim.config.model}: {layer}"

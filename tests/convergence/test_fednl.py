@@ -124,8 +124,8 @@ def test_topk_fednl_matches_an_independent_numpy_fednl(data_file, tmp_path):
     cfg = config(data_file, "fednl", "compressor:topk:2d", rounds=8)
     result = run(cfg, out=tmp_path / "r.bin")
     sim = build_simulation(cfg)  # the run's split: clients are consecutive blocks of its rows
-    xs = numpy_fednl_topk(sim.dataset.x.numpy(), sim.dataset.y.numpy(), sim.x0.numpy(), CLIENTS,
-                          2 * (FEATURES + 1), 8)
+    a = sim.dataset.x.to_dense().numpy()  # LIBSVM samples are held sparse
+    xs = numpy_fednl_topk(a, sim.dataset.y.numpy(), sim.x0.numpy(), CLIENTS, 2 * (FEATURES + 1), 8)
     steps = [np.linalg.norm(x1 - x0) for x0, x1 in zip(xs, xs[1:])]
     np.testing.assert_allclose(result["metrics"]["direction_norm"][1:], steps, rtol=1e-9,
                                atol=1e-13)

@@ -19,6 +19,7 @@ from fl_pytorch.execution import (
 )
 from fl_pytorch.execution.evaluation import EvalPipeline
 from fl_pytorch.execution.interrupts import InterruptGuard
+from fl_pytorch.vectorized import VectorizedExecutor
 
 TIMEOUT = 60
 
@@ -122,10 +123,13 @@ def test_build_executor_follows_the_option(quad_config, monkeypatch):
     pools = build_executor_of(quad_config(threadpool_for_local_opt="3", gpu="-1,-1"))
     assert isinstance(pools, DevicePoolExecutor)
     assert (pools.workers_per_device, len(pools.devices)) == (3, 2)
+    assert isinstance(build_executor_of(quad_config()), VectorizedExecutor)  # closed form
+    per_client = dict(algorithm="gradskip")  # its LOCAL_GRADIENT is not batchable
     monkeypatch.setattr(factory, "cpu_cores", lambda: 1)
-    assert isinstance(build_executor_of(quad_config()), SequentialExecutor)  # one core: no pool
+    assert isinstance(build_executor_of(quad_config(**per_client)),
+                      SequentialExecutor)  # one core: no pool
     monkeypatch.setattr(factory, "cpu_cores", lambda: 8)
-    auto = build_executor_of(quad_config(intra_op_threads=2))
+    auto = build_executor_of(quad_config(intra_op_threads=2, **per_client))
     assert isinstance(auto, AutoExecutor)
     assert auto.candidates[1].workers_per_device == 4  # 8 cores / 2 threads per worker
 
