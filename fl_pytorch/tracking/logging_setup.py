@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from pathlib import Path
 
 from ..core.callbacks import Callback, RunInfo
@@ -26,12 +27,28 @@ class MessageFilter(logging.Filter):
         return self.regex.match(record.getMessage()) is not None
 
 
+class CurrentStderrHandler(logging.StreamHandler):
+    """Writes to ``sys.stderr`` as it is when a record is emitted, not as it was when built.
+
+    A run inside a process that swaps ``sys.stderr`` (the GUI's log window, a test's capture)
+    must not write to a stream that has since been closed.
+    """
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass  # always the current sys.stderr
+
+
 def configure_logging(level: str, logfile: str = "", logfilter: str = ".*") -> None:
     """Log to stderr (and to ``logfile``, creating its folder) at ``level``.
 
     Only messages that ``logfilter`` matches are written.
     """
-    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    handlers: list[logging.Handler] = [CurrentStderrHandler()]
     if logfile:
         try:
             Path(logfile).parent.mkdir(parents=True, exist_ok=True)
