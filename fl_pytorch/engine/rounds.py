@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 
 from ..core.aggregation import mean_buffers, weighted_mean
@@ -33,7 +34,7 @@ from ..core.local import (
 from ..core.optim import scheduled_lr, set_lr
 from ..core.probes import ObjectiveProbe
 from ..core.sampling import sample_clients
-from ..heterogeneity import ClientWork, RoundTiming, training_flops
+from ..heterogeneity import RoundTiming, WorkArrays, training_flops
 from ..utils.rng import SERVER, generator
 from .run_state import RunState
 from .simulation import Simulation
@@ -115,15 +116,21 @@ class RoundRunner:
     def _timing(self, t: int, asked: list[int], results: list[ClientResult | BatchResult],
                 bits_down: int) -> RoundTiming:
         """The system model's view of round t: who is kept, who is late, how long it took."""
-        dim, work = self.sim.dim, {}
+        ids, samples, bits_up = [], [], []
         for r in results:
             if isinstance(r, BatchResult):
-                rows = zip(r.client_ids, r.oracle_samples.tolist(), r.bits_up.tolist())
+                ids += r.client_ids
+                samples += r.oracle_samples.tolist()
+                bits_up += r.bits_up.tolist()
             else:
-                rows = [(r.client_id, r.oracle_samples, r.bits_up)]
-            for i, samples, bits in rows:
-                work[i] = ClientWork(1, training_flops(dim, samples), bits, bits_down)
-        return self.sim.system.round_timing(t, asked, work)
+                ids.append(r.client_id)
+                samples.append(r.oracle_samples)
+                bits_up.append(r.bits_up)
+        work = WorkArrays(np.asarray(ids, dtype=np.int64),
+                          training_flops(self.sim.dim, np.asarray(samples, dtype=np.float64)),
+                          np.asarray(bits_up, dtype=np.int64),
+                          np.full(len(ids), bits_down, dtype=np.int64))
+        return self.sim.system.round_timing_of_arrays(t, asked, work)
 
     def _broadcast(self, state: RunState, sctx: ServerContext, sampled: list[int]
                    ) -> tuple[RoundPlan, int, list[int]]:

@@ -23,6 +23,7 @@ from .rounds import (
     ClientWork,
     RoundTiming,
     SystemModel,
+    WorkArrays,
     deadline_for_fraction,
     training_flops,
 )
@@ -30,4 +31,4 @@ from .rounds import (
 __all__ = ["CSV_COLUMNS", "INITIAL_ROW", "PROFILE_KINDS", "REFERENCE", "SYSTEM_METRICS",
            "ClientWork", "Device", "Profile", "RoundTiming", "SystemModel", "build_profile",
            "check_profile", "deadline_for_fraction", "parse_spec", "read_profile_file",
-           "training_flops"]
+           "training_flops", "WorkArrays"]

@@ -56,6 +56,16 @@ class ClientWork:
 
 
 @dataclass(frozen=True)
+class WorkArrays:
+    """The participants' work of a round as arrays: client ids, FLOPs, bits up and down."""
+
+    ids: np.ndarray
+    flops: np.ndarray
+    bits_up: np.ndarray
+    bits_down: np.ndarray
+
+
+@dataclass(frozen=True)
 class RoundTiming:
     """The system's view of one round.
 
@@ -139,17 +149,34 @@ class SystemModel:
         Raises:
             ValueError: a client that is not dropped has no entry in ``work``.
         """
+        ids = list(work)
+        return self.round_timing_of_arrays(round_index, sampled, WorkArrays(
+            np.asarray(ids, dtype=np.int64),
+            np.array([work[i].flops for i in ids], dtype=np.float64),
+            np.array([work[i].bits_up for i in ids], dtype=np.int64),
+            np.array([work[i].bits_down for i in ids], dtype=np.int64)))
+
+    def round_timing_of_arrays(self, round_index: int, sampled: Sequence[int],
+                               work: WorkArrays) -> RoundTiming:
+        """:meth:`round_timing` with the work as arrays (one entry per participant)."""
         dropped = self.dropped(round_index, sampled)
         gone = set(dropped)
-        present = sorted(i for i in sampled if i not in gone)
-        missing = [i for i in present if i not in work]
-        if missing:
-            raise ValueError(f"round {round_index}: no work given for client {missing[0]}")
-        times = {i: self.client_time(i, work[i]) for i in present}
-        late = [i for i in present if self.deadline and times[i] > self.deadline]
-        kept = [i for i in present if i not in set(late)]
-        duration = self.deadline if late else max((times[i] for i in kept), default=0.0)
-        return RoundTiming(duration, kept, dropped, late, times)
+        present = np.array(sorted(i for i in sampled if i not in gone), dtype=np.int64)
+        order = np.argsort(work.ids, kind="stable")
+        at = np.searchsorted(work.ids[order], present).clip(max=max(len(order) - 1, 0))
+        found = work.ids[order][at] == present if len(order) else np.zeros(len(present), bool)
+        if not found.all():
+            missing = int(present[np.flatnonzero(~found)[0]])
+            raise ValueError(f"round {round_index}: no work given for client {missing}")
+        row, p = order[at], self.profile
+        download = p.latency_s[present] + work.bits_down[row] / p.down_bps[present]
+        upload = p.latency_s[present] + work.bits_up[row] / p.up_bps[present]
+        times = download + work.flops[row] / p.flops[present] + upload
+        is_late = times > self.deadline if self.deadline else np.zeros(len(present), bool)
+        late, kept = present[is_late].tolist(), present[~is_late].tolist()
+        duration = self.deadline if late else (float(times[~is_late].max()) if kept else 0.0)
+        return RoundTiming(duration, kept, dropped, late, dict(zip(present.tolist(),
+                                                                   times.tolist())))
 
     def describe(self) -> dict[str, Any]:
         """Plain data for the result file: the profile's arrays, dropout and deadline."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import torch
 
 _MASK = (1 << 64) - 1
@@ -31,6 +32,18 @@ def _round_key(seed: int, round_index: int) -> int:
 def stream_seed(seed: int, round_index: int, stream: int) -> int:
     """A 63-bit seed mixing the three integers (distinct inputs give unrelated streams)."""
     return _splitmix64(_round_key(seed, round_index) ^ (stream & _MASK)) >> 1
+
+
+def stream_seeds(seed: int, round_index: int, streams: list[int]) -> list[int]:
+    """:func:`stream_seed` of many streams of a round at once (uint64 arithmetic wraps as the
+    masks do; the vectorized executor seeds a round's clients with it).
+    """
+    x = np.asarray(streams, dtype=np.int64).astype(np.uint64) ^ np.uint64(_round_key(
+        seed, round_index))
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return ((x ^ (x >> np.uint64(31))) >> np.uint64(1)).tolist()
 
 
 def generator(seed: int, round_index: int, stream: int,

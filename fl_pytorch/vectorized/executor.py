@@ -27,7 +27,7 @@ from ..core.client_state import ClientStateStore
 from ..core.local import BatchResult, HookError, RoundPlan, run_client
 from ..core.optim import build_optimizer
 from ..utils.lists import int64_tensor
-from ..utils.rng import stream_seed
+from ..utils.rng import stream_seeds
 from . import fallback
 from .context import ClientBatch, expand
 from .obstacles import vectorization_obstacle
@@ -97,8 +97,8 @@ class VectorizedExecutor:
         sizes = self._rows.sizes[ids].tolist()
         gens = self._generators(len(ids))
         seed, t = local.seed, plan.round
-        for gen, i in zip(gens, ids):
-            gen.manual_seed(stream_seed(seed, t, i))
+        for gen, stream in zip(gens, stream_seeds(seed, t, ids)):
+            gen.manual_seed(stream)
         fixed = fixed_plan(sim.options, sizes, local.batch_size, iters, steps_mode)
         if fixed is not None:  # the estimator draws nothing
             return gens, [fixed[n] for n in sizes], [{}] * len(ids)
