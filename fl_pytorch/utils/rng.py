@@ -35,8 +35,10 @@ def stream_seed(seed: int, round_index: int, stream: int) -> int:
 
 
 def stream_seeds(seed: int, round_index: int, streams: list[int]) -> list[int]:
-    """:func:`stream_seed` of many streams of a round at once (uint64 arithmetic wraps as the
-    masks do; the vectorized executor seeds a round's clients with it).
+    """:func:`stream_seed` of many streams of a round at once.
+
+    uint64 arithmetic wraps as the masks do; the vectorized executor seeds a round's clients
+    with it.
     """
     x = np.asarray(streams, dtype=np.int64).astype(np.uint64) ^ np.uint64(_round_key(
         seed, round_index))
