@@ -8,7 +8,7 @@ learned Hessians stay in one (n, P) tensor on each client's support (sparse data
 entries; the round returns the ClientResults of the per-client path, with the aggregate in the
 first (``summed``). Randomness comes from the same per-(seed, round, client) streams, drawn in
 the same order, so results equal the per-client hooks' up to floating-point summation order
-(``tests/convergence/test_fednl_batched.py``). Used by ``execution/batched.py``.
+(``tests/convergence/test_fednl_batched.py``). Used by ``engine/batched_executor.py``.
 """
 
 from __future__ import annotations
