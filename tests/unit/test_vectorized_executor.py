@@ -30,6 +30,7 @@ def test_gradskip_asked_vectorized_is_refused_naming_its_hook(capsys, tmp_path):
                        r"skipping_shifted_gradient is not batchable"):
         build_simulation(Config(**QUAD, algorithm="gradskip", client_sampling_type="full",
                                 threadpool_for_local_opt="vectorized"))
+    capsys.readouterr()  # the warnings of that set-up (its --num-clients-per-round is unused)
     code = cli_main(["--dataset", "generated_for_quadratic_minimization", "--model", "linear",
                      "--loss", "mse", "--algorithm", "gradskip", "--client-sampling-type",
                      "full", "--threadpool-for-local-opt", "vectorized", "--rounds", "1",
