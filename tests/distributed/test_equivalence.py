@@ -1,7 +1,8 @@
 """A master and two real worker processes on 127.0.0.1 give the single-process results.
 
 Per-client messages (the default) are bit-identical: the workers run the engine's own
-``run_client`` and the master aggregates in client-id order with the engine's ``weighted_mean``.
+``run_client`` (or the vectorized executor, when the run uses it) and the master aggregates in
+client-id order with the engine's ``weighted_mean``.
 ``--remote-messages summed`` adds each worker's pre-weighted sum instead: equal up to float
 re-association, checked against a bound.
 """
@@ -30,6 +31,13 @@ CASES = {
                                   algorithm_options="p:0.3,internal_sgd:full-gradient",
                                   client_compressor="randk:30%", global_lr=0.1,
                                   number_of_local_iters=1),
+    # the vectorized executor on the workers: each one batches its share of the round, and the
+    # master adds the rows in client-id order as the local vectorized run does
+    "quadratic-scaffold-vectorized": quadratic(
+        algorithm="scaffold", dataset_generation_spec="clients:40,samples_per_client:10,"
+        "variables:8,homogeneous:0,l:2,mu:1", num_clients_per_round=12, algorithm_options="",
+        batch_size=32, number_of_local_iters=2, client_compressor="randk:30%", global_lr=0.5,
+        threadpool_for_local_opt="vectorized"),
     "cnn-fedavg": Config(**CNN),
     # batch-norm statistics travel both ways and are averaged like the messages
     "resnet20-batchnorm": Config(**{**CNN, "model": "resnet20", "rounds": 3, "eval_every": 3,
@@ -49,6 +57,8 @@ def test_remote_run_is_bit_identical_to_the_local_run(name, local_results, remot
     result = run(CASES[name].replace(**remote), out=tmp_path / "remote.bin")
     assert result["status"] == "finished", result["error"]
     assert result["environment"]["executor"].startswith("remote: 2 worker(s)")
+    if name.endswith("vectorized"):  # the workers really batched their clients
+        assert result["environment"]["executor"].count("vectorized: clients") == 2
     assert local["status"] == "finished"
     assert same_bits(result, local)
     progress = local["metrics"].get("dist_to_solution", local["metrics"]["loss"])
