@@ -83,7 +83,8 @@ class ClientRows:
         if everything and self.blocks is not None:
             where = ids.to(self.device)
             return StepRows(sizes, torch.ones(len(ids), dtype=torch.bool),
-                            self.blocks[0][where], self.blocks[1][where], uniform=True)
+                            self.blocks[0].index_select(0, where),
+                            self.blocks[1].index_select(0, where), uniform=True)
         if everything:
             counts = sizes
             owner, local = _ranges(counts)
@@ -104,7 +105,7 @@ class ClientRows:
     def _dense(self, counts: torch.Tensor, full: torch.Tensor, rows: torch.Tensor,
                owner: torch.Tensor) -> StepRows:
         c, width = len(counts), int(counts.max()) if len(counts) else 0
-        x, y = self.x[rows], self.y[rows]
+        x, y = self.x.index_select(0, rows), self.y.index_select(0, rows)
         if bool((counts == width).all()):
             return StepRows(counts, full, x.reshape(c, width, *x.shape[1:]),
                             y.reshape(c, width, *y.shape[1:]), uniform=True)
