@@ -30,33 +30,20 @@ from ..core.algorithm import (
     Algorithm,
     State,
     Tensor,
-    Work,
-    batchable,
     summing,
     zero_client_state,
     zero_server_state,
 )
 from ..core.algorithm_options import AlgoOption, fraction
-from ..core.context import ClientContext, ServerContext
+from ..core.context import ServerContext
 from ..core.theory import Setting, StepSizes
-from .dcgd import send_direction_sum
 from .registry import register_algorithm
-from .shifts import compressed_shifted_difference, kept, resolve_alpha
+from .shifts import resolve_alpha, shifted_difference_hooks
 
 init_client = zero_client_state("h_i")
 
 
-@batchable
-def shifted_difference(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
-    """LOCAL_GRADIENT: ``C(grad f_i(y) - h_i)``, moving h_i."""
-    return compressed_shifted_difference(ctx, ctx.grad(y), "h_i", work)
-
-
-@batchable
-def send_sum_keep_shift(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
-                        ) -> tuple[State, State]:
-    """LOCAL_STATE: send D_i; store the moved shift."""
-    return send_direction_sum(ctx, x, y, work)[0], kept(work, "h_i")
+shifted_difference, send_sum_keep_shift = shifted_difference_hooks("h_i")
 
 
 def shifted_mean(agg: State, h: State, ctx: ServerContext) -> Tensor:

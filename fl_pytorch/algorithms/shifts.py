@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.algorithm import State, Tensor, Work
+from ..core.algorithm import (
+    LocalGradient,
+    LocalState,
+    State,
+    Tensor,
+    Work,
+    batchable,
+    direction_sum,
+)
 from ..core.context import ClientContext
 from ..core.theory import Setting
 
@@ -32,3 +40,23 @@ def compressed_shifted_difference(ctx: ClientContext, g: Tensor, key: str, work:
 def kept(work: Work, *keys: str) -> State:
     """The stored-state updates: ``work``'s entries under ``keys``."""
     return {k: work[k] for k in keys}
+
+
+def shifted_difference_hooks(key: str) -> tuple[LocalGradient, LocalState]:
+    """DIANA's client hooks (as COFIG's), with the shift stored under ``key``.
+
+    LOCAL_GRADIENT ``C(grad f_i(y) - h_i)``, moving h_i; LOCAL_STATE: send the sum of the
+    round's directions D_i and store the moved shift.
+    """
+    @batchable
+    def shifted_difference(ctx: ClientContext, y: Tensor, work: Work) -> tuple[Tensor, Work]:
+        """LOCAL_GRADIENT: ``C(grad f_i(y) - h_i)``, moving h_i."""
+        return compressed_shifted_difference(ctx, ctx.grad(y), key, work)
+
+    @batchable
+    def send_sum_keep_shift(ctx: ClientContext, x: Tensor, y: Tensor, work: Work
+                            ) -> tuple[State, State]:
+        """LOCAL_STATE: send D_i; store the moved shift."""
+        return {"d": direction_sum(ctx, x, y, work)}, kept(work, key)
+
+    return shifted_difference, send_sum_keep_shift

@@ -31,6 +31,7 @@ from ..core.metrics import ROW_METRICS, Evaluator
 from ..core.optim import build_optimizer
 from ..core.shift_init import initial_shift, with_shifts
 from ..execution.interrupts import InterruptGuard
+from ..utils.devices import torch_threads
 from ..utils.environment import environment_info
 from .checkpoint import Checkpointer, checkpoint_path, load_checkpoint, restore
 from .executors import build_executor
@@ -45,12 +46,8 @@ def compute_settings(config: Any) -> Iterator[None]:
     """Every computation of the run with ``--intra-op-threads`` (and ``--deterministic``)."""
     if config.deterministic:
         torch.use_deterministic_algorithms(True)
-    before = torch.get_num_threads()
-    torch.set_num_threads(config.intra_op_threads)
-    try:
+    with torch_threads(config.intra_op_threads):
         yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class Engine:

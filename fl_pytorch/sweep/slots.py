@@ -111,21 +111,16 @@ def shared_process_switches(swept: Iterable[str], base: Any) -> Iterator[None]:
     Raises:
         ConfigError: the grid sweeps an option of :data:`PROCESS_WIDE`.
     """
-    import torch
-
     from ..tracking.logging_setup import configure_logging
+    from ..utils.devices import torch_threads
     bad = [k for k in swept if k in PROCESS_WIDE]
     if bad:
         raise ConfigError(f"--sweep-mode threads: the sweep varies {bad[0]}, a switch of the "
                           "whole process that runs in threads would share; use --sweep-mode "
                           "processes")
     configure_logging("WARNING", base.logfile, base.logfilter)  # sweep runs are --quiet
-    before = torch.get_num_threads()
-    torch.set_num_threads(base.intra_op_threads)
-    try:
+    with torch_threads(base.intra_op_threads):
         yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class ThreadSlot:

@@ -1,6 +1,12 @@
-"""Parse the original tool's ``--gpu`` device list (``0,1,-1``; -1 = CPU) into torch devices."""
+"""Torch devices from the original tool's ``--gpu`` list (``0,1,-1``; -1 = CPU); CPU threads.
+
+``torch_threads`` sets PyTorch's CPU thread count for a block of work.
+"""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 import torch
 
@@ -27,3 +33,14 @@ def parse_devices(spec: str) -> list[torch.device]:
     if not devices:
         raise ConfigError(f"--gpu: invalid value {spec!r}; give at least one device")
     return devices
+
+
+@contextlib.contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """PyTorch's CPU thread count set to ``count`` inside the block, restored after it."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -145,12 +145,6 @@ class Count:
     def __str__(self) -> str:
         return self.text
 
-    @classmethod
-    def single_argument(cls, name: str, args: list[str]) -> Count:
-        """The count K of ``name:K``; a ValueError for any other number of arguments."""
-        if len(args) != 1:
-            raise ValueError(f"{name} takes one argument, the count K")
-        return cls(args[0])
 
 
 def bits_of(t: torch.Tensor, count: int) -> torch.Tensor:
@@ -161,3 +155,12 @@ def bits_of(t: torch.Tensor, count: int) -> torch.Tensor:
 def values_bits(m: Packed) -> int:
     """Bits of one value of the batch's dtype."""
     return value_bits(m.values)
+
+
+def register_counted(name: str, compressor: Callable[[Count], MatrixCompressor]) -> None:
+    """Register ``compressor`` under ``name``, built from the spec ``name:K`` (one count)."""
+    def factory(args: list[str]) -> MatrixCompressor:
+        if len(args) != 1:
+            raise ValueError(f"{name} takes one argument, the count K")
+        return compressor(Count(args[0]))
+    register_matrix_compressor(name, f"{name}:K")(factory)

@@ -25,7 +25,7 @@ from .base import (
     MatrixMessage,
     bits_of,
     index_bits,
-    register_matrix_compressor,
+    register_counted,
     values_bits,
 )
 from .packed import Packed
@@ -129,11 +129,5 @@ class RandSeqK(RandK):
         return k * value_bits + index_bits(size)
 
 
-@register_matrix_compressor("randk", "randk:K")
-def _randk(args: list[str]) -> RandK:
-    return RandK(Count.single_argument("randk", args))
-
-
-@register_matrix_compressor("randseqk", "randseqk:K")
-def _randseqk(args: list[str]) -> RandSeqK:
-    return RandSeqK(Count.single_argument("randseqk", args))
+register_counted("randk", RandK)
+register_counted("randseqk", RandSeqK)

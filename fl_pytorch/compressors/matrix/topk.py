@@ -29,7 +29,7 @@ from .base import (
     MatrixMessage,
     bits_of,
     index_bits,
-    register_matrix_compressor,
+    register_counted,
     values_bits,
 )
 from .packed import Packed
@@ -130,11 +130,5 @@ class TopLEK(TopK):
         return torch.where(total > 0, above + (u < p.clamp(0.0, 1.0)).long(), 0)
 
 
-@register_matrix_compressor("topk", "topk:K")
-def _topk(args: list[str]) -> TopK:
-    return TopK(Count.single_argument("topk", args))
-
-
-@register_matrix_compressor("toplek", "toplek:K")
-def _toplek(args: list[str]) -> TopLEK:
-    return TopLEK(Count.single_argument("toplek", args))
+register_counted("topk", TopK)
+register_counted("toplek", TopLEK)
